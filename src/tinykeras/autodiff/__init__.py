@@ -1,0 +1,17 @@
+"""Reverse-mode automatic differentiation: Tensor, Variable, GradientTape and the ops."""
+
+from tinykeras.autodiff.core import op, unbroadcast, wrap
+from tinykeras.autodiff.tape import GradientTape, backward, is_recording
+from tinykeras.autodiff.tensor import Tensor, TensorShape, Variable
+
+__all__ = [
+    "GradientTape",
+    "Tensor",
+    "TensorShape",
+    "Variable",
+    "backward",
+    "is_recording",
+    "op",
+    "unbroadcast",
+    "wrap",
+]

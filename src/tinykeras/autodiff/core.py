@@ -1,0 +1,61 @@
+"""The ``op`` decorator that turns a forward-and-vjp function into a recorded op."""
+
+import functools
+import inspect
+
+import numpy as np
+
+from tinykeras.autodiff import tape as _tape
+from tinykeras.autodiff.tensor import Tensor
+
+
+def wrap(value) -> Tensor:
+    """Wrap an array in a Tensor without the checks of ``Tensor.__init__`` (hot path)."""
+    t = Tensor.__new__(Tensor)
+    t.value = value
+    t._rg = False
+    t._keras_logits = None
+    return t
+
+
+def op(fn=None, *, arity: int | None = None):
+    """Make ``fn(*arrays, **static) -> (out, vjp)`` an op on Tensors.
+
+    The first ``arity`` positional arguments are the differentiable inputs (by default, the
+    parameters without a default value); the rest are static. ``vjp(g, needs)`` returns one
+    gradient per input, and may skip the work (return None) where ``needs[i]`` is False.
+    """
+    if fn is None:
+        return functools.partial(op, arity=arity)
+    if arity is None:
+        params = inspect.signature(fn).parameters.values()
+        arity = sum(1 for p in params if p.default is inspect.Parameter.empty)
+    n = None if arity < 0 else arity  # arity=-1: every positional argument is an input
+
+    @functools.wraps(fn)
+    def apply(*args, **kwargs):
+        inputs = args[:n]
+        arrays = tuple(a.value if isinstance(a, Tensor) else a for a in inputs)
+        out, vjp = fn(*arrays, *args[n:], **kwargs)
+        result = wrap(out)
+        if _tape._ACTIVE:
+            needs = tuple(isinstance(a, Tensor) and a._rg for a in inputs)
+            if True in needs:
+                _tape.record(result, inputs, needs, vjp)
+        return result
+
+    apply.forward = fn
+    return apply
+
+
+def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``g`` down to ``shape``: the vjp of NumPy broadcasting."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)

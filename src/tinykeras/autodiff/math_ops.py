@@ -1,0 +1,449 @@
+"""Arithmetic, reduction and shape ops: each forward next to its vector-Jacobian product."""
+
+import numpy as np
+
+from tinykeras.autodiff.core import op, unbroadcast, wrap
+from tinykeras.autodiff.tensor import Tensor
+
+
+def _shape(a):
+    return np.shape(a)
+
+
+# -- elementwise binary -------------------------------------------------------------------------
+@op
+def add(x1, x2):
+    """Elementwise ``x1 + x2`` with broadcasting."""
+
+    def vjp(g, needs):
+        return (
+            unbroadcast(g, _shape(x1)) if needs[0] else None,
+            unbroadcast(g, _shape(x2)) if needs[1] else None,
+        )
+
+    return np.add(x1, x2), vjp
+
+
+@op
+def subtract(x1, x2):
+    """Elementwise ``x1 - x2`` with broadcasting."""
+
+    def vjp(g, needs):
+        return (
+            unbroadcast(g, _shape(x1)) if needs[0] else None,
+            unbroadcast(-g, _shape(x2)) if needs[1] else None,
+        )
+
+    return np.subtract(x1, x2), vjp
+
+
+@op
+def multiply(x1, x2):
+    """Elementwise ``x1 * x2`` with broadcasting."""
+
+    def vjp(g, needs):
+        return (
+            unbroadcast(g * x2, _shape(x1)) if needs[0] else None,
+            unbroadcast(g * x1, _shape(x2)) if needs[1] else None,
+        )
+
+    return np.multiply(x1, x2), vjp
+
+
+@op
+def divide(x1, x2):
+    """Elementwise true division ``x1 / x2`` with broadcasting."""
+    out = np.true_divide(x1, x2)
+
+    def vjp(g, needs):
+        # d(x1/x2)/dx2 = -x1/x2**2 = -out/x2
+        return (
+            unbroadcast(g / x2, _shape(x1)) if needs[0] else None,
+            unbroadcast(-g * out / x2, _shape(x2)) if needs[1] else None,
+        )
+
+    return out, vjp
+
+
+@op
+def power(x1, x2):
+    """Elementwise ``x1 ** x2``."""
+    out = np.power(x1, x2)
+
+    def vjp(g, needs):
+        g1 = g2 = None
+        if needs[0]:
+            g1 = unbroadcast(g * x2 * np.power(x1, np.subtract(x2, 1)), _shape(x1))
+        if needs[1]:
+            # d/dx2 x1**x2 = out * log(x1), taken as 0 where x1 <= 0 (as JAX does at x1 = 0).
+            safe = np.where(np.greater(x1, 0), x1, 1)
+            g2 = unbroadcast(g * out * np.log(safe), _shape(x2))
+        return g1, g2
+
+    return out, vjp
+
+
+@op
+def maximum(x1, x2):
+    """Elementwise maximum; at ties the gradient is split evenly."""
+    out = np.maximum(x1, x2)
+
+    def vjp(g, needs):
+        w = np.where(np.greater(x1, x2), 1.0, np.where(np.equal(x1, x2), 0.5, 0.0)).astype(g.dtype)
+        return (
+            unbroadcast(g * w, _shape(x1)) if needs[0] else None,
+            unbroadcast(g * (1 - w), _shape(x2)) if needs[1] else None,
+        )
+
+    return out, vjp
+
+
+@op
+def minimum(x1, x2):
+    """Elementwise minimum; at ties the gradient is split evenly."""
+    out = np.minimum(x1, x2)
+
+    def vjp(g, needs):
+        w = np.where(np.less(x1, x2), 1.0, np.where(np.equal(x1, x2), 0.5, 0.0)).astype(g.dtype)
+        return (
+            unbroadcast(g * w, _shape(x1)) if needs[0] else None,
+            unbroadcast(g * (1 - w), _shape(x2)) if needs[1] else None,
+        )
+
+    return out, vjp
+
+
+@op
+def where(condition, x1, x2):
+    """Elementwise ``x1`` where ``condition`` else ``x2``."""
+    cond = np.asarray(condition, dtype=bool)
+
+    def vjp(g, needs):
+        zero = np.zeros((), dtype=g.dtype)
+        return (
+            None,
+            unbroadcast(np.where(cond, g, zero), _shape(x1)) if needs[1] else None,
+            unbroadcast(np.where(cond, zero, g), _shape(x2)) if needs[2] else None,
+        )
+
+    return np.where(cond, x1, x2), vjp
+
+
+@op
+def clip(x, x_min, x_max):
+    """Clip ``x`` to ``[x_min, x_max]``; the gradient passes only inside the interval."""
+    out = np.clip(x, x_min, x_max)
+
+    def vjp(g, needs):
+        inside = np.logical_and(np.greater_equal(x, x_min), np.less_equal(x, x_max))
+        return (np.where(inside, g, 0).astype(g.dtype, copy=False) if needs[0] else None, None, None)
+
+    return out, vjp
+
+
+# -- elementwise unary --------------------------------------------------------------------------
+@op
+def negative(x):
+    """Elementwise ``-x``."""
+    return np.negative(x), lambda g, needs: (-g,)
+
+
+@op
+def square(x):
+    """Elementwise ``x ** 2``."""
+    return np.square(x), lambda g, needs: (2 * g * x,)
+
+
+@op
+def sqrt(x):
+    """Elementwise square root."""
+    out = np.sqrt(x)
+    return out, lambda g, needs: (g * 0.5 / out,)
+
+
+@op
+def exp(x):
+    """Elementwise ``e ** x``."""
+    out = np.exp(x)
+    return out, lambda g, needs: (g * out,)
+
+
+@op
+def log(x):
+    """Elementwise natural logarithm."""
+    return np.log(x), lambda g, needs: (g / x,)
+
+
+@op
+def log1p(x):
+    """Elementwise ``log(1 + x)``, accurate for small ``x``."""
+    return np.log1p(x), lambda g, needs: (g / (1 + x),)
+
+
+@op
+def abs(x):  # noqa: A001 - the Keras ops name
+    """Elementwise absolute value (gradient ``sign(x)``, 0 at 0)."""
+    return np.abs(x), lambda g, needs: (g * np.sign(x),)
+
+
+def sign(x):
+    """Elementwise sign (no gradient)."""
+    return wrap(np.sign(_raw(x)))
+
+
+# -- matrix products ----------------------------------------------------------------------------
+@op
+def matmul(x1, x2):
+    """Matrix product with NumPy's ``matmul`` rules (1-D operands are promoted)."""
+    a = np.asarray(x1)
+    b = np.asarray(x2)
+    out = np.matmul(a, b)
+
+    def vjp(g, needs):
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if needs[0]:
+            ga = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if needs[1]:
+            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+        return ga, gb
+
+    return out, vjp
+
+
+def dot(x1, x2):
+    """Dot product: ``matmul`` for 1-D and 2-D operands, a scalar product with a scalar."""
+    if np.ndim(_raw(x1)) == 0 or np.ndim(_raw(x2)) == 0:
+        return multiply(x1, x2)
+    return matmul(x1, x2)
+
+
+# -- shapes -------------------------------------------------------------------------------------
+@op
+def transpose(x, axes=None):
+    """Permute the axes (reverse them by default)."""
+    out = np.transpose(x, axes)
+    inverse = None if axes is None else np.argsort(axes)
+    return out, lambda g, needs: (np.transpose(g, inverse),)
+
+
+@op
+def reshape(x, newshape):
+    """Reshape to ``newshape`` (one entry may be -1)."""
+    shape = np.shape(x)
+    return np.reshape(x, newshape), lambda g, needs: (np.reshape(g, shape),)
+
+
+@op
+def expand_dims(x, axis):
+    """Insert a length-1 axis at ``axis``."""
+    shape = np.shape(x)
+    return np.expand_dims(x, axis), lambda g, needs: (np.reshape(g, shape),)
+
+
+@op
+def squeeze(x, axis=None):
+    """Remove length-1 axes (all, or those in ``axis``)."""
+    shape = np.shape(x)
+    return np.squeeze(x, axis), lambda g, needs: (np.reshape(g, shape),)
+
+
+def concatenate(xs, axis=0):
+    """Join a sequence of tensors along ``axis``."""
+    return _concatenate(*xs, axis=axis)
+
+
+def stack(xs, axis=0):
+    """Stack tensors along a new ``axis``."""
+    return concatenate([expand_dims(x, axis) for x in xs], axis=axis)
+
+
+@op(arity=-1)
+def _concatenate(*xs, axis=0):
+    sizes = [np.shape(x)[axis] for x in xs]
+    splits = np.cumsum(sizes)[:-1]
+    out = np.concatenate(xs, axis=axis)
+    return out, lambda g, needs: tuple(np.split(g, splits, axis=axis))
+
+
+@op
+def getitem(x, key):
+    """``x[key]`` for basic and integer-array indexing."""
+    arr = np.asarray(x)
+    key = _raw_key(key)
+
+    def vjp(g, needs):
+        full = np.zeros(arr.shape, dtype=g.dtype)
+        np.add.at(full, key, g)  # add.at so that repeated indices accumulate
+        return (full,)
+
+    return arr[key], vjp
+
+
+@op
+def take(x, indices, axis=None):
+    """Gather entries of ``x`` at integer ``indices`` along ``axis`` (flattened if None)."""
+    arr = np.asarray(x)
+    idx = np.asarray(indices, dtype=np.intp)
+    out = np.take(arr, idx, axis=axis)
+
+    def vjp(g, needs):
+        if axis is None:
+            full = np.zeros(arr.size, dtype=g.dtype)
+            np.add.at(full, idx.ravel(), g.ravel())
+            return full.reshape(arr.shape), None
+        ax = axis % arr.ndim
+        full = np.zeros(arr.shape, dtype=g.dtype)
+        moved = np.moveaxis(full, ax, 0)
+        gm = np.moveaxis(g.reshape(arr.shape[:ax] + idx.shape + arr.shape[ax + 1 :]), ax, 0)
+        np.add.at(moved, idx.ravel(), gm.reshape((idx.size,) + moved.shape[1:]))
+        return full, None
+
+    return out, vjp
+
+
+@op
+def take_along_axis(x, indices, axis=None):
+    """Pick ``x[..., indices[...], ...]`` along ``axis`` (``np.take_along_axis``)."""
+    arr = np.asarray(x)
+    idx = np.asarray(indices, dtype=np.intp)
+    out = np.take_along_axis(arr, idx, axis=axis)
+
+    def vjp(g, needs):
+        if axis is None:
+            full = np.zeros(arr.size, dtype=g.dtype)
+            np.add.at(full, idx.ravel(), g.ravel())
+            return full.reshape(arr.shape), None
+        ax = axis % arr.ndim
+        grids = np.ogrid[tuple(slice(0, n) for n in idx.shape)]
+        index = tuple(idx if i == ax else grids[i] for i in range(arr.ndim))
+        full = np.zeros(arr.shape, dtype=g.dtype)
+        np.add.at(full, index, g)
+        return full, None
+
+    return out, vjp
+
+
+# -- reductions ---------------------------------------------------------------------------------
+def _restore(g, shape, axis, keepdims):
+    """Broadcast a reduced gradient back to the input ``shape``."""
+    if axis is not None and not keepdims:
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    elif axis is None and not keepdims:
+        g = np.reshape(g, (1,) * len(shape))
+    return np.broadcast_to(g, shape)
+
+
+@op
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - the Keras ops name
+    """Sum over ``axis`` (all axes by default)."""
+    shape = np.shape(x)
+    axis = _axis(axis)
+    return np.sum(x, axis=axis, keepdims=keepdims), lambda g, needs: (
+        _restore(g, shape, axis, keepdims),
+    )
+
+
+@op
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis`` (all axes by default)."""
+    arr = np.asarray(x)
+    axis = _axis(axis)
+    out = np.mean(arr, axis=axis, keepdims=keepdims)
+    count = arr.size // np.size(out) if np.size(out) else 1
+    return out, lambda g, needs: (_restore(g / count, arr.shape, axis, keepdims),)
+
+
+def _extreme(reduce):
+    def fwd(x, axis=None, keepdims=False):
+        arr = np.asarray(x)
+        axis_ = _axis(axis)
+        out = reduce(arr, axis=axis_, keepdims=True)
+
+        def vjp(g, needs):
+            # The gradient goes to the extreme entries, shared evenly among ties.
+            mask = arr == out
+            share = mask / mask.sum(axis=axis_, keepdims=True)
+            return (_restore(g, arr.shape, axis_, keepdims) * share,)
+
+        return (out if keepdims else np.squeeze(out, axis_)), vjp
+
+    return fwd
+
+
+max = op(_extreme(np.max), arity=1)  # noqa: A001 - the Keras ops name
+max.__doc__ = "Maximum over ``axis``; the gradient flows to the maximal entries."
+min = op(_extreme(np.min), arity=1)  # noqa: A001 - the Keras ops name
+min.__doc__ = "Minimum over ``axis``; the gradient flows to the minimal entries."
+
+
+def argmax(x, axis=-1, keepdims=False):
+    """Index of the largest entry along ``axis`` (no gradient)."""
+    return wrap(np.argmax(_raw(x), axis=axis, keepdims=keepdims))
+
+
+def argmin(x, axis=-1, keepdims=False):
+    """Index of the smallest entry along ``axis`` (no gradient)."""
+    return wrap(np.argmin(_raw(x), axis=axis, keepdims=keepdims))
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None):
+    """One-hot encode integer labels ``x`` into ``num_classes`` columns (no gradient)."""
+    from tinykeras.backend import floatx
+
+    labels = np.asarray(_raw(x)).astype(np.intp)
+    out = (labels[..., None] == np.arange(num_classes)).astype(dtype or floatx())
+    if axis != -1:
+        out = np.moveaxis(out, -1, axis)
+    return wrap(out)
+
+
+def stop_gradient(x):
+    """Return ``x`` as a constant: no gradient flows through it."""
+    return wrap(np.asarray(_raw(x)))
+
+
+def convert_to_tensor(x, dtype=None):
+    """Return ``x`` as a Tensor (floats in floatx unless ``dtype`` says otherwise)."""
+    if isinstance(x, Tensor) and dtype is None:
+        return x
+    return Tensor(x, dtype=dtype)
+
+
+def convert_to_numpy(x):
+    """Return ``x`` as a NumPy array."""
+    return np.asarray(_raw(x))
+
+
+def cast(x, dtype):
+    """Cast to ``dtype``; float-to-float casts keep the gradient."""
+    return _cast(x, dtype=np.dtype(dtype).name)
+
+
+@op
+def _cast(x, dtype=None):
+    src = np.asarray(x).dtype
+    return np.asarray(x).astype(dtype), lambda g, needs: (g.astype(src, copy=False),)
+
+
+def _axis(axis):
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+def _raw(x):
+    return x.value if isinstance(x, Tensor) else x
+
+
+def _raw_key(key):
+    if isinstance(key, tuple):
+        return tuple(_raw(k) for k in key)
+    return _raw(key)

@@ -1,0 +1,240 @@
+"""Neural-network ops: activations, the fused dense layer op and crossentropy from logits.
+
+Activation derivatives are written in terms of the output ``y`` where the math allows it
+(sigmoid' = y(1-y), tanh' = 1-y^2, relu' = [y>0]), so backward needs nothing but the output.
+"""
+
+import math
+
+import numpy as np
+
+from tinykeras.autodiff.core import op
+
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _sigmoid(x):
+    # NOTE: exp(-x) overflows to inf for x < -88 (float32); 1/(1+inf) = 0 is the right limit.
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softplus(x):
+    return np.logaddexp(x, 0).astype(np.result_type(x, np.float32), copy=False)
+
+
+def _gelu_exact(x):
+    cdf = 0.5 * (1.0 + _erf(x / math.sqrt(2.0)))
+    return (x * cdf).astype(x.dtype, copy=False), cdf.astype(x.dtype, copy=False)
+
+
+def _gelu_exact_grad(x, y):
+    cdf = 0.5 * (1.0 + _erf(x / math.sqrt(2.0)))
+    pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+    return (cdf + x * pdf).astype(x.dtype, copy=False)
+
+
+def _gelu_tanh(x):
+    return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
+
+
+def _gelu_tanh_grad(x, y):
+    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
+    t = np.tanh(inner)
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+
+
+def _mish_grad(x, y):
+    t = np.tanh(_softplus(x))
+    return t + x * _sigmoid(x) * (1 - t * t)
+
+
+def _silu_grad(x, y):
+    s = _sigmoid(x)
+    return s * (1 + x * (1 - s))
+
+
+# name -> (f(x), f'(x, y)): the elementwise activations with their derivatives.
+ELEMENTWISE = {
+    "linear": (lambda x: x, None),
+    "sigmoid": (_sigmoid, lambda x, y: y * (1 - y)),
+    "tanh": (np.tanh, lambda x, y: 1 - y * y),
+    "relu": (lambda x: np.maximum(x, 0), lambda x, y: y > 0),
+    "relu6": (lambda x: np.clip(x, 0, 6), lambda x, y: (x > 0) & (x < 6)),
+    "elu": (
+        lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+        lambda x, y: np.where(x > 0, 1, y + 1),
+    ),
+    "selu": (
+        lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+        lambda x, y: np.where(x > 0, SELU_SCALE, y + SELU_SCALE * SELU_ALPHA),
+    ),
+    "softplus": (_softplus, lambda x, y: _sigmoid(x)),
+    "softsign": (lambda x: x / (1 + np.abs(x)), lambda x, y: 1 / np.square(1 + np.abs(x))),
+    "exponential": (np.exp, lambda x, y: y),
+    "hard_sigmoid": (
+        lambda x: np.clip(x / 6.0 + 0.5, 0, 1),
+        lambda x, y: ((x > -3) & (x < 3)) / 6.0,
+    ),
+    "silu": (lambda x: x * _sigmoid(x), _silu_grad),
+    "gelu": (lambda x: _gelu_exact(x)[0], _gelu_exact_grad),
+    "gelu_tanh": (_gelu_tanh, _gelu_tanh_grad),
+    "mish": (lambda x: x * np.tanh(_softplus(x)), _mish_grad),
+}
+
+
+@op
+def elementwise(x, name="linear"):
+    """Apply the elementwise activation ``name`` (a key of ``ELEMENTWISE``)."""
+    f, df = ELEMENTWISE[name]
+    y = f(x)
+    if df is None:
+        return y, lambda g, needs: (g,)
+    return y, lambda g, needs: (g * df(x, y),)
+
+
+@op
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` where positive, ``negative_slope * x`` elsewhere."""
+    pos = x > 0
+    y = np.where(pos, x, negative_slope * x).astype(x.dtype, copy=False)
+    return y, lambda g, needs: (np.where(pos, g, negative_slope * g).astype(g.dtype, copy=False),)
+
+
+@op
+def elu(x, alpha=1.0):
+    """Exponential linear unit with slope ``alpha`` for negative inputs."""
+    pos = x > 0
+    y = np.where(pos, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+    return y, lambda g, needs: (g * np.where(pos, 1, y + alpha),)
+
+
+@op
+def softmax(x, axis=-1):
+    """Softmax along ``axis``, shifted by the max so that ``exp`` cannot overflow."""
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    y = e / np.sum(e, axis=axis, keepdims=True)
+
+    def vjp(g, needs):
+        # J^T g for y = softmax(x): y * (g - <g, y>)
+        return (y * (g - np.sum(g * y, axis=axis, keepdims=True)),)
+
+    return y, vjp
+
+
+@op
+def log_softmax(x, axis=-1):
+    """``log(softmax(x))`` computed stably as ``x - logsumexp(x)``."""
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+    def vjp(g, needs):
+        return (g - np.exp(y) * np.sum(g, axis=axis, keepdims=True),)
+
+    return y, vjp
+
+
+@op
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x)))`` over ``axis``, computed without overflow."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+
+    def vjp(g, needs):
+        gk = g if keepdims else np.expand_dims(g, _axes(axis, np.ndim(x)))
+        return (gk * np.exp(x - s),)
+
+    return (s if keepdims else np.squeeze(s, axis=axis)), vjp
+
+
+@op(arity=3)  # bias is a differentiable input despite its default
+def dense(x, kernel, bias=None, activation="linear"):
+    """The fused Dense op: ``activation(x @ kernel + bias)`` as one tape node.
+
+    ``activation`` is a key of ``ELEMENTWISE``. ``x`` may have more than two axes; the kernel
+    acts on the last one.
+    """
+    z = np.matmul(x, kernel)
+    if bias is not None:
+        z += bias  # z is a fresh array, so adding in place is safe
+    f, df = ELEMENTWISE[activation]
+    y = f(z)
+
+    def vjp(g, needs):
+        gz = g if df is None else g * df(z, y)
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x
+        gz2 = gz.reshape(-1, gz.shape[-1]) if gz.ndim > 2 else gz
+        return (
+            np.matmul(gz, kernel.T) if needs[0] else None,
+            np.matmul(x2.T, gz2) if needs[1] else None,
+            gz2.sum(axis=0) if needs[2] else None,
+        )
+
+    return y, vjp
+
+
+
+@op
+def sigmoid_crossentropy_with_logits(labels, logits):
+    """Elementwise binary crossentropy of ``labels`` against ``sigmoid(logits)``.
+
+    Uses ``max(z, 0) - z*y + log(1 + exp(-|z|))``, which is exact for any ``z``.
+    """
+    z = logits
+    loss = np.maximum(z, 0) - z * labels + np.log1p(np.exp(-np.abs(z)))
+
+    def vjp(g, needs):
+        # dL/dz = sigmoid(z) - y: the fused shortcut, valid only for sigmoid with BCE.
+        return (
+            -g * z if needs[0] else None,
+            g * (_sigmoid(z) - labels) if needs[1] else None,
+        )
+
+    return loss, vjp
+
+
+@op
+def softmax_crossentropy_with_logits(labels, logits, axis=-1):
+    """Per-sample ``-sum(labels * log_softmax(logits))`` along ``axis``."""
+    shifted = logits - np.max(logits, axis=axis, keepdims=True)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    loss = -np.sum(labels * log_p, axis=axis)
+
+    def vjp(g, needs):
+        gk = np.expand_dims(g, axis)
+        # dL/dz = softmax(z) * sum(y) - y: the fused shortcut for softmax with CCE.
+        return (
+            -gk * log_p if needs[0] else None,
+            gk * (np.exp(log_p) * np.sum(labels, axis=axis, keepdims=True) - labels)
+            if needs[1]
+            else None,
+        )
+
+    return loss, vjp
+
+
+@op
+def sparse_softmax_crossentropy_with_logits(labels, logits):
+    """Per-sample ``-log_softmax(logits)[label]`` over the last axis for integer labels."""
+    idx = np.asarray(labels, dtype=np.intp)[..., None]
+    shifted = logits - np.max(logits, axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    loss = -np.take_along_axis(log_p, idx, axis=-1)[..., 0]
+
+    def vjp(g, needs):
+        grad = np.exp(log_p)
+        np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=-1) - 1, axis=-1)
+        return None, g[..., None] * grad
+
+    return loss, vjp
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(a % ndim for a in axes)

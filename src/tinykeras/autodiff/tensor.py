@@ -1,0 +1,264 @@
+"""``Tensor`` (an array that can sit on a gradient tape), ``Variable`` and ``TensorShape``."""
+
+import numpy as np
+
+from tinykeras.backend import xp
+from tinykeras.backend.config import floatx, standardize_dtype
+
+
+class TensorShape(tuple):
+    """A shape tuple that also answers the TF-2 style ``as_list()`` and ``rank``."""
+
+    def as_list(self) -> list:
+        """Return the shape as a list, with ``None`` for unknown sizes."""
+        return list(self)
+
+    @property
+    def rank(self) -> int:
+        """Return the number of axes."""
+        return len(self)
+
+
+class Tensor:
+    """An immutable array value; ops on tensors are recorded when a ``GradientTape`` is active.
+
+    ``value`` is the underlying NumPy array. NumPy functions accept a Tensor directly
+    (``np.max(t)``, ``np.dot(t, w)``) through ``__array__``; ``numpy()`` returns the array.
+    """
+
+    __slots__ = ("value", "_rg", "_keras_logits", "__weakref__")
+    # Higher than ndarray's, so ``ndarray * tensor`` defers to ``Tensor.__rmul__`` and records.
+    __array_priority__ = 100
+
+    def __init__(self, value, dtype=None):
+        if isinstance(value, Tensor):
+            value = value.value
+        if dtype is not None:
+            value = xp.asarray(value, dtype=standardize_dtype(dtype))
+        elif not isinstance(value, np.ndarray):
+            value = xp.asarray(value)
+            if value.dtype == np.float64 and floatx() != "float64":
+                # Python floats become floatx, as in Keras's convert_to_tensor.
+                value = value.astype(floatx())
+        self.value = value
+        self._rg = False
+        self._keras_logits = None
+
+    # -- array protocol and conversions -------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """Return the value as a NumPy array."""
+        return self.value
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.value.dtype:
+            return self.value.astype(dtype)
+        return self.value.copy() if copy else self.value
+
+    @property
+    def shape(self) -> TensorShape:
+        """The shape as a ``TensorShape`` (a tuple with ``as_list()``)."""
+        return TensorShape(self.value.shape)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype name, for example ``"float32"``."""
+        return self.value.dtype.name
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return self.value.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.value.size
+
+    @property
+    def T(self):
+        """The transpose (reverses the axes)."""
+        from tinykeras.autodiff import ops
+
+        return ops.transpose(self)
+
+    def __len__(self):
+        return len(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __index__(self):
+        return int(self.value)
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __iter__(self):
+        for i in range(len(self.value)):
+            yield self[i]
+
+    def __format__(self, spec):
+        if self.value.ndim == 0:
+            return format(self.value.item(), spec)
+        return format(str(self), spec)
+
+    def __repr__(self):
+        body = np.array2string(self.value, separator=" ", prefix="tf.Tensor(")
+        return f"tf.Tensor({body}, shape={tuple(self.value.shape)}, dtype={self.dtype})"
+
+    def __str__(self):
+        return self.__repr__()
+
+    # -- operators: each goes through an op, so it is recorded and differentiable ----------------
+    def __add__(self, other):
+        return _ops().add(self, other)
+
+    def __radd__(self, other):
+        return _ops().add(other, self)
+
+    def __sub__(self, other):
+        return _ops().subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops().subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops().multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops().multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops().divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops().divide(other, self)
+
+    def __matmul__(self, other):
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops().matmul(other, self)
+
+    def __pow__(self, other):
+        return _ops().power(self, other)
+
+    def __rpow__(self, other):
+        return _ops().power(other, self)
+
+    def __neg__(self):
+        return _ops().negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops().abs(self)
+
+    def __getitem__(self, key):
+        return _ops().getitem(self, key)
+
+    # Comparisons give boolean tensors with no gradient, as in TF.
+    def __lt__(self, other):
+        return Tensor(self.value < _raw(other))
+
+    def __le__(self, other):
+        return Tensor(self.value <= _raw(other))
+
+    def __gt__(self, other):
+        return Tensor(self.value > _raw(other))
+
+    def __ge__(self, other):
+        return Tensor(self.value >= _raw(other))
+
+    def __eq__(self, other):
+        return Tensor(self.value == _raw(other))
+
+    def __ne__(self, other):
+        return Tensor(self.value != _raw(other))
+
+    __hash__ = object.__hash__
+
+
+class Variable(Tensor):
+    """Mutable, named state (weights, optimizer slots); trainable ones are watched by tapes.
+
+    Args:
+        initial_value: an array-like, or a callable ``f(shape, dtype)`` with ``shape`` given.
+        shape: the shape, needed only when ``initial_value`` is a callable.
+        dtype: the dtype; defaults to floatx for floats, else the value's own dtype.
+        trainable: whether tapes watch it and optimizers update it.
+        name: the short name, e.g. ``"kernel"``.
+    """
+
+    __slots__ = ("name", "path", "trainable", "regularizer", "constraint")
+
+    def __init__(self, initial_value=None, shape=None, dtype=None, trainable=True, name=None):
+        if callable(initial_value):
+            dtype = standardize_dtype(dtype)
+            initial_value = initial_value(shape, dtype)
+        value = np.array(_raw(initial_value), copy=True)
+        if dtype is not None:
+            value = value.astype(standardize_dtype(dtype), copy=False)
+        elif value.dtype.kind == "f":
+            value = value.astype(floatx(), copy=False)
+        super().__init__(np.ascontiguousarray(value))
+        self.trainable = bool(trainable)
+        self._rg = self.trainable
+        self.name = name or "variable"
+        self.path = self.name
+        self.regularizer = None
+        self.constraint = None
+
+    def numpy(self) -> np.ndarray:
+        """Return a copy of the current value (later updates do not change it)."""
+        return self.value.copy()
+
+    def assign(self, value):
+        """Write ``value`` into the variable in place (same shape), casting to its dtype."""
+        value = _raw(value)
+        if np.shape(value) != self.value.shape:
+            raise ValueError(
+                f"Cannot assign a value of shape {np.shape(value)} to variable "
+                f"'{self.path}' of shape {self.value.shape}."
+            )
+        # In place, because optimizers may hold this array as a view of one flat buffer.
+        self.value[...] = value
+        return self
+
+    def assign_add(self, value):
+        """Add ``value`` to the variable in place."""
+        self.value += _raw(value)
+        return self
+
+    def assign_sub(self, value):
+        """Subtract ``value`` from the variable in place."""
+        self.value -= _raw(value)
+        return self
+
+    def _bind(self, array: np.ndarray) -> None:
+        """Rebind storage to ``array`` (same shape and dtype), e.g. a view of a flat buffer."""
+        array[...] = self.value
+        self.value = array
+
+    def __repr__(self):
+        body = np.array2string(self.value, separator=", ")
+        return (
+            f"<Variable path={self.path}, shape={tuple(self.value.shape)}, "
+            f"dtype={self.dtype}, value={body}>"
+        )
+
+
+def _raw(x):
+    """Return the array inside a Tensor, or ``x`` itself."""
+    return x.value if isinstance(x, Tensor) else x
+
+
+def _ops():
+    # Deferred: ops imports this module.
+    from tinykeras.autodiff import ops
+
+    return ops

@@ -1,0 +1,22 @@
+"""Backend: the array namespace, the float policy and the random generator.
+
+Every piece of array code in tinykeras goes through ``xp`` (NumPy today), so a CuPy backend
+can replace it later without touching layer code.
+"""
+
+import numpy as xp
+
+from tinykeras.backend.config import epsilon, floatx, set_epsilon, set_floatx, standardize_dtype
+from tinykeras.backend.random import global_rng, make_rng, set_random_seed
+
+__all__ = [
+    "xp",
+    "epsilon",
+    "floatx",
+    "set_epsilon",
+    "set_floatx",
+    "standardize_dtype",
+    "global_rng",
+    "make_rng",
+    "set_random_seed",
+]

@@ -1,0 +1,49 @@
+"""Global numeric settings: the default float type and the fuzz factor epsilon."""
+
+import numpy as np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_ALLOWED_FLOATX = ("float16", "float32", "float64")
+
+
+def floatx() -> str:
+    """Return the default float type name, ``"float32"`` unless changed by ``set_floatx``."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float type for new weights, inputs and outputs."""
+    global _FLOATX
+    name = standardize_dtype(value)
+    if name not in _ALLOWED_FLOATX:
+        raise ValueError(
+            f"Unknown `floatx` value: {value!r}. Expected one of {list(_ALLOWED_FLOATX)}."
+        )
+    _FLOATX = name
+
+
+def epsilon() -> float:
+    """Return the fuzz factor used to keep logs and divisions finite (Keras: 1e-7)."""
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor returned by ``epsilon()``."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def standardize_dtype(dtype) -> str:
+    """Return the canonical name (``"float32"``, ``"int64"``...) of a dtype-like value."""
+    if dtype is None:
+        return floatx()
+    if hasattr(dtype, "name") and isinstance(getattr(dtype, "name"), str) and not isinstance(
+        dtype, np.dtype
+    ):
+        # A DTypePolicy-like object (``policy.name``) or a tinykeras dtype wrapper.
+        dtype = dtype.name
+    try:
+        return np.dtype(dtype).name
+    except TypeError as exc:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from exc

@@ -1,0 +1,32 @@
+"""The one random generator behind initializers, shuffling and dropout.
+
+``set_random_seed(seed)`` reseeds it, which makes a whole run reproducible bit for bit.
+"""
+
+import random as _py_random
+
+import numpy as np
+
+_GLOBAL_RNG = np.random.default_rng()
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed tinykeras's generator, NumPy's legacy global generator and Python's ``random``."""
+    global _GLOBAL_RNG
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise ValueError(f"Expected `seed` to be an integer. Received: seed={seed!r}")
+    _GLOBAL_RNG = np.random.default_rng(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    _py_random.seed(int(seed))
+
+
+def global_rng() -> np.random.Generator:
+    """Return the process-wide generator (reseeded by ``set_random_seed``)."""
+    return _GLOBAL_RNG
+
+
+def make_rng(seed: int | None = None) -> np.random.Generator:
+    """Return a generator of its own for an explicit ``seed``, else the global one."""
+    if seed is None:
+        return _GLOBAL_RNG
+    return np.random.default_rng(int(seed))

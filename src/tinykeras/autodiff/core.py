@@ -35,11 +35,14 @@ def op(fn=None, *, arity: int | None = None):
     @functools.wraps(fn)
     def apply(*args, **kwargs):
         inputs = args[:n]
-        arrays = tuple(a.value if isinstance(a, Tensor) else a for a in inputs)
+        arrays = [a.value if isinstance(a, Tensor) else a for a in inputs]
         out, vjp = fn(*arrays, *args[n:], **kwargs)
-        result = wrap(out)
+        result = Tensor.__new__(Tensor)
+        result.value = out
+        result._rg = False
+        result._keras_logits = None
         if _tape._ACTIVE:
-            needs = tuple(isinstance(a, Tensor) and a._rg for a in inputs)
+            needs = [isinstance(a, Tensor) and a._rg for a in inputs]
             if True in needs:
                 _tape.record(result, inputs, needs, vjp)
         return result

@@ -19,4 +19,12 @@ __all__ = [
     "global_rng",
     "make_rng",
     "set_random_seed",
+    "clear_session",
 ]
+
+
+def clear_session() -> None:
+    """Reset the automatic layer and model names (``dense``, ``dense_1``...)."""
+    from tinykeras.utils.naming import reset_names
+
+    reset_names()

@@ -1,0 +1,261 @@
+"""The ``Layer`` base class: lazy build, named weights, input checks and configs."""
+
+import inspect
+
+import numpy as np
+
+from tinykeras import initializers, regularizers
+from tinykeras.autodiff import Tensor, Variable, wrap
+from tinykeras.backend import floatx, standardize_dtype
+from tinykeras.layers.keras_tensor import KerasTensor
+from tinykeras.utils.naming import to_snake_case, unique_name
+
+_BASE_KWARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape",
+                "batch_size", "autocast")
+
+
+class Layer:
+    """Base class of all layers.
+
+    ``__init__`` only validates and stores the configuration; ``build(input_shape)`` creates
+    the weights the first time the layer sees an input shape; ``call(inputs)`` computes the
+    output with tinykeras ops, so that the backward pass comes for free.
+
+    Args:
+        name: the layer name (default: the snake-case class name, made unique: ``dense_1``).
+        trainable: whether the layer's weights are updated by ``fit``.
+        dtype: the dtype of weights and computations (default: ``floatx()``).
+        input_shape / input_dim: the Keras-2 way to give the first layer its input shape.
+    """
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, **kwargs):
+        unknown = set(kwargs) - set(_BASE_KWARGS)
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{ {k: kwargs[k] for k in sorted(unknown)} }"
+            )
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"Argument `name` must be a string. Received: name={name!r}")
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        if isinstance(dtype, dict):  # a serialized DTypePolicy
+            dtype = dtype.get("config", {}).get("name", None)
+        self.dtype = standardize_dtype(dtype) if dtype is not None else floatx()
+        self.built = False
+        self._weights: list[Variable] = []
+        self._input_last_dim = None  # the input size pinned by build (Keras's InputSpec)
+        self._build_shape = None
+        self._output_shape = None
+        self._call_takes_training = "training" in inspect.signature(self.call).parameters
+        self._batch_input_shape = _legacy_input_shape(kwargs)
+
+    # -- building --------------------------------------------------------------------------------
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (the base layer has none)."""
+        self.built = True
+
+    def _build_once(self, input_shape):
+        input_shape = tuple(input_shape)
+        self.build(input_shape)
+        self.built = True
+        self._build_shape = input_shape
+        self._output_shape = tuple(self.compute_output_shape(input_shape))
+
+    def compute_output_shape(self, input_shape):
+        """Return the output shape for ``input_shape`` (same shape by default)."""
+        return tuple(input_shape)
+
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
+                   regularizer=None, constraint=None, name=None):
+        """Create, track and return a Variable initialized by ``initializer``."""
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = standardize_dtype(dtype) if dtype is not None else self.dtype
+        init = initializers.get(initializer)
+        var = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name)
+        var.path = f"{self.name}/{name}"
+        var.regularizer = regularizers.get(regularizer)
+        var.constraint = constraint
+        self._weights.append(var)
+        return var
+
+    # -- calling ---------------------------------------------------------------------------------
+    def __call__(self, inputs, training=None, **kwargs):
+        """Build on first use, check the input, and return ``call(inputs)`` as a Tensor."""
+        if isinstance(inputs, KerasTensor):
+            return self._symbolic_call(inputs)
+        if not isinstance(inputs, Tensor):
+            inputs = wrap(_to_array(inputs, self.dtype, self.name))
+        if not self.built:
+            self._build_once((None,) + tuple(inputs.value.shape[1:]))
+        if self._input_last_dim is not None:
+            self._check_input(inputs.value.shape)
+        if self._call_takes_training:
+            return self.call(inputs, training=bool(training), **kwargs)
+        return self.call(inputs, **kwargs)
+
+    def call(self, inputs):
+        """Compute the output (the base layer is the identity)."""
+        return inputs
+
+    def _symbolic_call(self, inputs: KerasTensor) -> KerasTensor:
+        if not self.built:
+            self._build_once(inputs.shape)
+        self._check_input(tuple(inputs.shape))
+        out = KerasTensor(self.compute_output_shape(tuple(inputs.shape)), dtype=self.dtype,
+                          name=self.name, layer=self)
+        self._symbolic_output = out
+        return out
+
+    def _check_input(self, shape):
+        if len(shape) < 2 and self._input_last_dim is not None:
+            raise ValueError(
+                f"Input 0 of layer '{self.name}' is incompatible with the layer: expected "
+                f"min_ndim=2, found ndim={len(shape)}. Full shape received: {tuple(shape)}"
+            )
+        if self._input_last_dim is not None and shape[-1] != self._input_last_dim:
+            raise ValueError(
+                f"Input 0 of layer '{self.name}' is incompatible with the layer: expected "
+                f"axis -1 of input shape to have value {self._input_last_dim}, but received "
+                f"input with shape {_shape_str(shape)}"
+            )
+
+    # -- weights ---------------------------------------------------------------------------------
+    @property
+    def weights(self) -> list:
+        """All weights, trainable first (Keras order)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self) -> list:
+        """The weights that ``fit`` updates."""
+        if not self.trainable:
+            return []
+        return [w for w in self._weights if w.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        """The weights that ``fit`` leaves alone."""
+        if not self.trainable:
+            return list(self._weights)
+        return [w for w in self._weights if not w.trainable]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self) -> list:
+        """Return copies of the weights as NumPy arrays."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights from a list of arrays (count and shapes must match)."""
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list "
+                f"of length {len(weights)}, but the layer was expecting {len(params)} weights."
+            )
+        arrays = []
+        for var, value in zip(params, weights):
+            value = np.asarray(value.value if isinstance(value, Tensor) else value)
+            if value.shape != var.value.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight shape {var.value.shape} is not compatible with "
+                    f"provided weight shape {value.shape}."
+                )
+            arrays.append(value)
+        for var, value in zip(params, arrays):  # all checked first: nothing half-set
+            var.assign(value.astype(var.value.dtype, copy=False))
+
+    def count_params(self) -> int:
+        """Return the number of scalars in the layer's weights."""
+        return int(sum(w.value.size for w in self.weights))
+
+    @property
+    def losses(self) -> list:
+        """The regularization penalties of this layer's weights, as scalar Tensors."""
+        return [w.regularizer(w) for w in self._weights if w.regularizer is not None]
+
+    # -- shapes ----------------------------------------------------------------------------------
+    @property
+    def output(self) -> KerasTensor:
+        """The symbolic output (shape with ``None`` batch axis), once the layer is built."""
+        out = getattr(self, "_symbolic_output", None)
+        if out is None:
+            if self._output_shape is None:
+                raise AttributeError(
+                    f"Layer '{self.name}' has never been called and thus has no defined output."
+                )
+            out = KerasTensor(self._output_shape, dtype=self.dtype, name=self.name, layer=self)
+        return out
+
+    @property
+    def input(self) -> KerasTensor:
+        """The symbolic input, once the layer is built."""
+        if self._build_shape is None:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called and thus has no defined input."
+            )
+        return KerasTensor(self._build_shape, dtype=self.dtype, name=f"{self.name}_input")
+
+    @property
+    def output_shape(self):
+        """The output shape, batch axis as ``None``."""
+        return self.output.shape
+
+    @property
+    def input_shape(self):
+        """The input shape, batch axis as ``None``."""
+        return self.input.shape
+
+    # -- configs ---------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """Return the constructor arguments, as Keras writes them in ``config.json``."""
+        return {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
+
+    @classmethod
+    def from_config(cls, config):
+        """Create a layer from ``get_config()`` output."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def dtype_policy(dtype: str) -> dict:
+    """Return Keras's serialized DTypePolicy for ``dtype``."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+            "registered_name": None}
+
+
+def _legacy_input_shape(kwargs):
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if kwargs.get("input_shape") is not None:
+        shape = kwargs["input_shape"]
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return (kwargs.get("batch_size"),) + shape
+    if kwargs.get("input_dim") is not None:
+        return (kwargs.get("batch_size"), int(kwargs["input_dim"]))
+    return None
+
+
+def _to_array(x, dtype, who):
+    """Convert a layer input to a NumPy array of the layer dtype, with a clear error."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(
+            f"Layer '{who}' expects numeric input. Received an array of dtype {arr.dtype}"
+            + (f" such as {arr.flat[0]!r}." if arr.size else ".")
+        )
+    if arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr
+
+
+def _shape_str(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")"
+    )

@@ -1,0 +1,34 @@
+"""``KerasTensor``: a symbolic tensor (shape and dtype, no values) for building models."""
+
+from tinykeras.autodiff.tensor import TensorShape
+
+
+class KerasTensor:
+    """The symbolic output of ``Input`` or of a layer called on one: a shape with ``None``
+    for the batch axis, a dtype, and the layer that produced it."""
+
+    def __init__(self, shape, dtype="float32", name=None, layer=None):
+        self._shape = TensorShape(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self.name = name
+        self.layer = layer  # the layer whose output this is (its InputLayer for Input)
+
+    @property
+    def shape(self) -> TensorShape:
+        """The shape, batch axis included (``(None, 400)``); has ``as_list()``."""
+        return self._shape
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return len(self._shape)
+
+    def numpy(self):
+        """Symbolic tensors have no value; raise a clear error."""
+        raise ValueError(
+            f"KerasTensor {self.name!r} is symbolic: it has a shape {tuple(self._shape)} but no "
+            "value. Call the model or layer on a NumPy array to get numbers."
+        )
+
+    def __repr__(self):
+        return f"<KerasTensor shape={tuple(self._shape)}, dtype={self.dtype}, name={self.name}>"

@@ -1,0 +1,272 @@
+"""Metrics: stateful averages over an epoch (``update_state``, ``result``, ``reset_state``).
+
+Metrics are not differentiated, so they work on NumPy arrays directly. The string
+``"accuracy"`` (or ``"acc"``) is resolved from the label and prediction shapes, as Keras does
+(see ``get_accuracy``).
+"""
+
+import numpy as np
+
+from tinykeras.autodiff import Tensor
+from tinykeras.backend import floatx
+from tinykeras.losses import (
+    mean_absolute_error as _mae_loss,
+)
+from tinykeras.losses import (
+    mean_squared_error as _mse_loss,
+)
+from tinykeras.losses import squeeze_or_expand_to_same_rank
+from tinykeras.utils.naming import to_snake_case
+
+
+def _np(x):
+    return x.value if isinstance(x, Tensor) else np.asarray(x)
+
+
+# -- per-sample metric functions ----------------------------------------------------------------
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """1.0 where ``y_pred > threshold`` matches the 0/1 label, averaged over the last axis."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_np(y_true), _np(y_pred))
+    hits = (y_pred > threshold).astype(y_true.dtype) == y_true
+    return np.mean(hits, axis=-1, dtype=floatx())
+
+
+def categorical_accuracy(y_true, y_pred):
+    """1.0 where the argmax of ``y_pred`` matches the argmax of one-hot ``y_true``."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(floatx())
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """1.0 where the argmax of ``y_pred`` equals the integer label."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    shape = y_true.shape
+    reshape = y_true.ndim == y_pred.ndim and shape[-1] == 1
+    if reshape:
+        y_true = y_true[..., 0]
+    hits = (np.argmax(y_pred, axis=-1).astype(y_true.dtype) == y_true).astype(floatx())
+    return hits.reshape(shape) if reshape else hits
+
+
+def accuracy(y_true, y_pred):
+    """1.0 where ``y_pred`` equals ``y_true`` exactly."""
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_np(y_true), _np(y_pred))
+    return (y_true == y_pred).astype(floatx())
+
+
+def mean_squared_error(y_true, y_pred):
+    """Per-sample mean squared error (NumPy values)."""
+    return _mse_loss(_np(y_true), _np(y_pred)).value
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Per-sample mean absolute error (NumPy values)."""
+    return _mae_loss(_np(y_true), _np(y_pred)).value
+
+
+# -- classes --------------------------------------------------------------------------------------
+class Metric:
+    """Base class: accumulate with ``update_state``, read with ``result``, clear with ``reset_state``."""
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or to_snake_case(type(self).__name__)
+        self.dtype = dtype or floatx()
+
+    def update_state(self, *args, **kwargs):
+        """Add a batch to the running state."""
+        raise NotImplementedError
+
+    def result(self):
+        """Return the current value as a Python float."""
+        raise NotImplementedError
+
+    def reset_state(self):
+        """Clear the running state."""
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        """Update with one batch and return the running result."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        """Return the constructor arguments."""
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild a metric from ``get_config()`` output."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class Mean(Metric):
+    """The (weighted) mean of the values given to ``update_state``."""
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.reset_state()
+
+    def reset_state(self):
+        """Zero the running total and count."""
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        """Add ``values`` (weighted by ``sample_weight``) to the running mean."""
+        values = np.asarray(_np(values), dtype=self.dtype)
+        if sample_weight is None:
+            self.total += float(np.sum(values))
+            self.count += values.size
+            return
+        sw = np.broadcast_to(np.asarray(_np(sample_weight), dtype=self.dtype).reshape(
+            np.shape(sample_weight) + (1,) * (values.ndim - np.ndim(sample_weight))
+        ), values.shape)
+        self.total += float(np.sum(values * sw))
+        self.count += float(np.sum(sw))
+
+    def result(self):
+        """Return total / count (0 before any update)."""
+        return float(np.float32(self.total) / np.float32(self.count)) if self.count else 0.0
+
+
+class Sum(Mean):
+    """The (weighted) sum of the values given to ``update_state``."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def result(self):
+        """Return the running total."""
+        return float(self.total)
+
+
+class MeanMetricWrapper(Mean):
+    """The mean over samples of a per-sample metric function ``fn(y_true, y_pred, **kwargs)``."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name or fn.__name__, dtype=dtype)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Evaluate the function on a batch and add its values to the mean."""
+        super().update_state(self.fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self):
+        """Return name, dtype and the function's keyword arguments."""
+        return {**super().get_config(), **self._fn_kwargs}
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often ``y_pred > threshold`` matches a 0/1 label."""
+
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the predicted class matches a one-hot label."""
+
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(categorical_accuracy, name=name, dtype=dtype)
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often the predicted class matches an integer label."""
+
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
+
+
+class Accuracy(MeanMetricWrapper):
+    """How often predictions equal labels exactly."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(accuracy, name=name, dtype=dtype)
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    """The mean squared error over all samples seen."""
+
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(mean_squared_error, name=name, dtype=dtype)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    """The mean absolute error over all samples seen."""
+
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(mean_absolute_error, name=name, dtype=dtype)
+
+
+class RootMeanSquaredError(Mean):
+    """The square root of the mean squared error over all samples seen."""
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Add the batch's squared errors."""
+        y_true, y_pred = squeeze_or_expand_to_same_rank(_np(y_true), _np(y_pred))
+        super().update_state(np.square(y_pred - y_true), sample_weight)
+
+    def result(self):
+        """Return sqrt(mean squared error)."""
+        return float(np.sqrt(super().result()))
+
+
+ALL_OBJECTS = {
+    cls.__name__: cls
+    for cls in (
+        Metric, Mean, Sum, MeanMetricWrapper, BinaryAccuracy, CategoricalAccuracy,
+        SparseCategoricalAccuracy, Accuracy, MeanSquaredError, MeanAbsoluteError,
+        RootMeanSquaredError,
+    )
+}
+_BY_NAME = {
+    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "root_mean_squared_error": RootMeanSquaredError,
+}
+
+
+def get_accuracy(y_true_shape, y_pred_shape, name="accuracy"):
+    """Pick the accuracy Keras means by ``"accuracy"`` from the label and prediction shapes."""
+    if y_pred_shape[-1] == 1:
+        return BinaryAccuracy(name=name)
+    if len(y_true_shape) < len(y_pred_shape) or (
+        y_true_shape[-1] == 1 and y_pred_shape[-1] > 1
+    ):
+        return SparseCategoricalAccuracy(name=name)
+    return CategoricalAccuracy(name=name)
+
+
+def get(identifier):
+    """Return a Metric for an instance, a class, a name or a per-sample function."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, dict):
+        cls = ALL_OBJECTS.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(f"Unknown metric class {identifier.get('class_name')!r}.")
+        return cls.from_config(identifier.get("config", {}))
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier) or ALL_OBJECTS.get(identifier)
+        if cls is None:
+            raise ValueError(
+                f"Could not interpret metric identifier: {identifier!r}. Expected 'accuracy', "
+                f"'acc' or one of {sorted(set(_BY_NAME) | set(ALL_OBJECTS))}."
+            )
+        metric = cls()
+        metric.name = identifier
+        return metric
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")

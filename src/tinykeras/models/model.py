@@ -1,0 +1,134 @@
+"""``Model``: a Layer made of layers, with the training API of ``Trainer``."""
+
+import numpy as np
+
+from tinykeras.layers.base import Layer
+from tinykeras.models.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """Base class of models: owns layers, their weights and the Keras training API.
+
+    Subclasses (``Sequential``) define ``layers`` and ``call``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise NotImplementedError(
+                "The functional API `Model(inputs, outputs)` is not available yet in tinykeras; "
+                "use `Sequential([...])`."
+            )
+        Layer.__init__(self, **kwargs)
+        self._init_trainer()
+
+    @property
+    def layers(self) -> list:
+        """The model's layers, in order (without the input layer)."""
+        return []
+
+    def _flat_layers(self):
+        for layer in self.layers:
+            if isinstance(layer, Model):
+                yield from layer._flat_layers()
+            else:
+                yield layer
+
+    # Weights are the layers' weights, in layer order (kernel then bias within a Dense).
+    @property
+    def weights(self) -> list:
+        """Every weight, layer by layer (each layer's trainable weights first), as Keras."""
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list:
+        """The weights ``fit`` updates, in layer order."""
+        if not self.trainable:
+            return []
+        return [w for layer in self.layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        """The weights ``fit`` leaves alone, in layer order."""
+        if not self.trainable:
+            return [w for layer in self.layers for w in layer.weights]
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self) -> list:
+        """Return copies of all weights as NumPy arrays, layer by layer."""
+        return [w.numpy() for layer in self.layers for w in layer.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set all weights from a list of arrays (as returned by ``get_weights``)."""
+        weights = list(weights)
+        expected = sum(len(layer.weights) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(
+                f"You called `set_weights(weights)` on model '{self.name}' with a weight list of "
+                f"length {len(weights)}, but the model was expecting {expected} weights."
+            )
+        # Check every shape before writing anything, so a bad list changes nothing.
+        start = 0
+        plan = []
+        for layer in self.layers:
+            n = len(layer.weights)
+            chunk = weights[start:start + n]
+            for var, value in zip(layer.weights, chunk):
+                shape = np.shape(value)
+                if shape != var.value.shape:
+                    raise ValueError(
+                        f"Layer '{layer.name}' weight shape {var.value.shape} is not compatible "
+                        f"with provided weight shape {shape}."
+                    )
+            plan.append((layer, chunk))
+            start += n
+        for layer, chunk in plan:
+            layer.set_weights(chunk)
+
+    def count_params(self) -> int:
+        """Return the number of scalars in all weights."""
+        return int(sum(w.value.size for w in self.weights))
+
+    @property
+    def losses(self) -> list:
+        """The regularization penalties of every layer, as scalar Tensors."""
+        return [p for layer in self.layers for p in layer.losses]
+
+    def get_layer(self, name=None, index=None):
+        """Return a layer by ``name`` or by ``index`` (in ``model.layers``)."""
+        if index is not None and name is not None:
+            raise ValueError(
+                "Provide only a layer name or a layer index. "
+                f"Received: index={index}, name={name}."
+            )
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has "
+                    f"{len(self.layers)} layers."
+                )
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: {[la.name for la in self.layers]}."
+            )
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Print a table of the layers, their output shapes and parameter counts."""
+        from tinykeras.utils.summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+    def _ensure_built(self, x):
+        if not self.built:
+            self.build((None,) + tuple(x.shape[1:]))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

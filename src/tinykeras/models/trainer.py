@@ -1,0 +1,360 @@
+"""The training loop: ``compile``, ``fit``, ``evaluate``, ``predict`` and one ``train_step``.
+
+One step, from ``fit`` to the weight update, reads top to bottom in ``train_step``:
+forward pass recorded on a tape -> loss (+ regularization penalties) -> backward pass
+(``tape.gradient``) -> ``optimizer.apply`` updates the variables in place -> metrics.
+"""
+
+import numpy as np
+
+from tinykeras import losses as losses_module
+from tinykeras import metrics as metrics_module
+from tinykeras import optimizers as optimizers_module
+from tinykeras.autodiff import GradientTape
+from tinykeras.backend import floatx, global_rng
+from tinykeras.callbacks import CallbackList, History, ProgbarLogger
+from tinykeras.models import data
+
+
+class Trainer:
+    """Mixin that gives a model the Keras training API; the model supplies ``__call__``."""
+
+    def _init_trainer(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._metrics = []
+        self._metric_ids = []
+        self._loss_total = 0.0
+        self._loss_count = 0
+
+    # -- compile ---------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configure training: the optimizer, the loss and the metrics to report.
+
+        Args:
+            optimizer: a name (``"adam"``) or an Optimizer instance.
+            loss: a name (``"binary_crossentropy"``, ``"mse"``), a Loss or a function
+                ``fn(y_true, y_pred)`` returning per-sample losses.
+            loss_weights: a scalar (or one-element list) that scales the loss.
+            metrics: names (``"accuracy"``, ``"mae"``), Metric instances or functions.
+        """
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        loss_fn = losses_module.get(loss)
+        if loss_fn is not None and not isinstance(loss_fn, losses_module.Loss):
+            loss_fn = losses_module.LossFunctionWrapper(loss_fn)
+        self._loss_fn = loss_fn
+        if isinstance(loss_weights, (list, tuple)):
+            if len(loss_weights) != 1:
+                raise ValueError(
+                    "This model has one output, so `loss_weights` must have one entry. "
+                    f"Received: loss_weights={loss_weights}"
+                )
+            loss_weights = loss_weights[0]
+        if isinstance(loss_weights, dict):
+            loss_weights = next(iter(loss_weights.values()))
+        self._loss_weight = None if loss_weights is None else float(loss_weights)
+        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
+            raise ValueError(
+                f"Expected `metrics` to be a list. Received: metrics={metrics!r} "
+                f"of type {type(metrics).__name__}"
+            )
+        if isinstance(metrics, dict):
+            metrics = list(metrics.values())
+        self._metric_ids = list(metrics or []) + list(weighted_metrics or [])
+        self._metrics = None  # resolved from the first batch's shapes ("accuracy")
+        self._compile_config = {"optimizer": optimizer, "loss": loss,
+                                "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics}
+        self.compiled = True
+        self.stop_training = False
+        self._loss_total = 0.0
+        self._loss_count = 0
+
+    def _assert_compiled(self, method):
+        if not self.compiled or self._loss_fn is None and method != "predict":
+            raise ValueError(
+                f"You must call `compile()` with a loss before calling `{method}()`. "
+                "For example: model.compile(optimizer='adam', loss='binary_crossentropy')."
+            )
+
+    # -- one step ------------------------------------------------------------------------------------
+    def train_step(self, x, y, sample_weight=None):
+        """Run one gradient-descent step on a batch; return the batch loss (before the update)."""
+        variables = self._train_variables
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply(grads, variables)
+        for var in self._constrained:
+            var.assign(var.constraint(var))
+        if self._metrics:
+            self._update_metrics(y, y_pred, sample_weight)
+        return float(loss.value)
+
+    def test_step(self, x, y, sample_weight=None):
+        """Compute the loss of one batch without training; update the metrics."""
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        if self._metrics:
+            self._update_metrics(y, y_pred, sample_weight)
+        return float(loss.value)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """Return the compiled loss plus every regularization penalty, as a scalar Tensor."""
+        loss = self._loss_fn(y, y_pred, sample_weight)
+        if self._loss_weight is not None:
+            loss = loss * self._loss_weight
+        if self._regularized:
+            for penalty in self.losses:
+                loss = loss + penalty
+        return loss
+
+    def _update_metrics(self, y, y_pred, sample_weight):
+        pred = y_pred.value
+        if self._metrics is None:
+            self._resolve_metrics(y, pred)
+        for metric in self._metrics:
+            metric.update_state(y, pred, sample_weight)
+
+    def _resolve_metrics(self, y, y_pred):
+        resolved = []
+        for ident in self._metric_ids:
+            if isinstance(ident, str) and ident.lower() in ("accuracy", "acc"):
+                resolved.append(metrics_module.get_accuracy(np.shape(y), np.shape(y_pred), ident))
+            else:
+                resolved.append(metrics_module.get(ident))
+        self._metrics = resolved
+
+    def _prepare_training(self):
+        """Cache what every step needs, so the step itself does no lookups."""
+        self._train_variables = self.trainable_variables
+        self._constrained = [v for v in self._train_variables if v.constraint is not None]
+        self._regularized = any(
+            getattr(layer, "kernel_regularizer", None) or getattr(layer, "bias_regularizer", None)
+            or getattr(layer, "activity_regularizer", None)
+            for layer in self._flat_layers()
+        ) or any(v.regularizer is not None for v in self.weights)
+        if not self.optimizer.built:
+            self.optimizer.build(self._train_variables)
+
+    # -- fit -------------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` passes over ``(x, y)`` in shuffled mini-batches; return a History.
+
+        The epoch's ``loss`` is the batch-size-weighted mean of the batch losses, each taken
+        before that batch's update (as Keras reports it). Validation data, when given, is
+        evaluated after each epoch and logged with a ``val_`` prefix.
+        """
+        self._assert_compiled("fit")
+        batch_size = data.check_batch_size(batch_size)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"Argument `epochs` must be a non-negative integer. Received: "
+                             f"epochs={epochs!r}")
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+        if validation_data is None and validation_split:
+            (x, y, sample_weight), val = data.train_validation_split(
+                (x, y, sample_weight), validation_split)
+            validation_data = val
+        val = self._prepare_validation(validation_data)
+        n = len(x)
+        self._ensure_built(x)
+        self._prepare_training()
+        steps = data.num_batches(n, batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
+        verbose = 1 if verbose == "auto" else int(verbose)
+
+        self.history = History()
+        cbs = [self.history] + list(callbacks or [])
+        if verbose:
+            cbs.append(ProgbarLogger())
+        cbs = CallbackList(cbs, model=self, verbose=verbose, epochs=epochs, steps=steps)
+        batch_hooks = cbs.wants("on_train_batch_begin") or cbs.wants("on_train_batch_end")
+        rng = global_rng()
+        self.stop_training = False
+        cbs.call("on_train_begin", {})
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.call("on_epoch_begin", epoch, {})
+            for step, idx in enumerate(data.epoch_batches(n, batch_size, shuffle, rng)):
+                if step >= steps:
+                    break
+                if batch_hooks:
+                    cbs.call("on_train_batch_begin", step, {})
+                xb = x[idx]
+                sw = None if sample_weight is None else sample_weight[idx]
+                loss = self.train_step(xb, y[idx], sw)
+                self._loss_total += loss * len(xb)
+                self._loss_count += len(xb)
+                if batch_hooks:
+                    cbs.call("on_train_batch_end", step, self._current_logs())
+                if self.stop_training:
+                    break
+            logs = self._current_logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
+                                         batch_size=validation_batch_size or batch_size,
+                                         verbose=0, return_dict=True, steps=validation_steps)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                logs = dict(sorted(logs.items()))
+            cbs.call("on_epoch_end", epoch, logs)
+            if self.stop_training:
+                break
+        cbs.call("on_train_end", {})
+        self.history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        self.history.model = self
+        return self.history
+
+    # -- evaluate / predict --------------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Return the loss (and metrics) over ``(x, y)``, computed batch by batch."""
+        self._assert_compiled("evaluate")
+        batch_size = data.check_batch_size(batch_size)
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, None)
+        self._ensure_built(x)
+        self._prepare_eval()
+        self.reset_metrics()
+        cbs = CallbackList(callbacks, model=self)
+        cbs.call("on_test_begin", {})
+        for i, sl in enumerate(data.batch_slices(len(x), batch_size)):
+            if steps is not None and i >= steps:
+                break
+            cbs.call("on_test_batch_begin", i, {})
+            sw = None if sample_weight is None else sample_weight[sl]
+            loss = self.test_step(x[sl], y[sl], sw)
+            self._loss_total += loss * (sl.stop - sl.start)
+            self._loss_count += sl.stop - sl.start
+            cbs.call("on_test_batch_end", i, self._current_logs())
+        logs = self._current_logs()
+        cbs.call("on_test_end", logs)
+        if return_dict:
+            return logs
+        if len(logs) == 1:
+            return logs["loss"]
+        return [logs["loss"]] + [m.result() for m in self._metrics]
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Return the model's outputs for ``x`` as a NumPy array in floatx, batch by batch."""
+        batch_size = data.check_batch_size(batch_size)
+        x = data.to_array(x, "x", dtype=self.dtype)
+        self._ensure_built(x)
+        if len(x) <= batch_size and not callbacks:
+            return self(x).value  # one batch: no bookkeeping (one-row predict is hot)
+        cbs = CallbackList(callbacks, model=self)
+        cbs.call("on_predict_begin", {})
+        outs = []
+        for i, sl in enumerate(data.batch_slices(len(x), batch_size)):
+            if steps is not None and i >= steps:
+                break
+            cbs.call("on_predict_batch_begin", i, {})
+            outs.append(self(x[sl]).value)
+            cbs.call("on_predict_batch_end", i, {"outputs": outs[-1]})
+        cbs.call("on_predict_end", {})
+        return np.concatenate(outs, axis=0)
+
+    # -- on_batch ------------------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Run one training step on exactly this batch; return the running loss (and metrics)."""
+        self._assert_compiled("train_on_batch")
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+        self._ensure_built(x)
+        self._prepare_training()
+        loss = self.train_step(x, y, sample_weight)
+        self._loss_total += loss * len(x)
+        self._loss_count += len(x)
+        return self._result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Evaluate one batch (metrics restart first); return the loss (and metrics)."""
+        self._assert_compiled("test_on_batch")
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, None)
+        self._ensure_built(x)
+        self._prepare_eval()
+        self.reset_metrics()
+        loss = self.test_step(x, y, sample_weight)
+        self._loss_total, self._loss_count = loss * len(x), len(x)
+        return self._result(return_dict)
+
+    def predict_on_batch(self, x):
+        """Return the outputs for one batch as a NumPy array."""
+        x = data.to_array(x, "x", dtype=self.dtype)
+        self._ensure_built(x)
+        return self(x).value
+
+    # -- bookkeeping ---------------------------------------------------------------------------------
+    @property
+    def metrics(self) -> list:
+        """The loss tracker's name and the compiled metrics (once resolved)."""
+        return list(self._metrics or [])
+
+    @property
+    def metrics_names(self) -> list:
+        """``["loss", ...metric names]``."""
+        return ["loss"] + [m.name for m in self._metrics or []]
+
+    def reset_metrics(self):
+        """Zero the running loss and every metric."""
+        self._loss_total = 0.0
+        self._loss_count = 0
+        for m in self._metrics or []:
+            m.reset_state()
+
+    def _current_logs(self) -> dict:
+        logs = {"loss": self._loss_total / self._loss_count if self._loss_count else 0.0}
+        for m in self._metrics or []:
+            logs[m.name] = m.result()
+        return dict(sorted(logs.items()))
+
+    def _result(self, return_dict):
+        logs = self._current_logs()
+        if return_dict:
+            return logs
+        if len(logs) == 1:
+            return logs["loss"]
+        return [logs["loss"]] + [m.result() for m in self._metrics]
+
+    def _prepare_eval(self):
+        self._regularized = any(v.regularizer is not None for v in self.weights) or any(
+            getattr(layer, "activity_regularizer", None) for layer in self._flat_layers()
+        )
+
+    def _prepare_xy(self, x, y, sample_weight, class_weight):
+        """Validate and convert the data once: x to floatx, labels to floatx unless sparse."""
+        if y is None:
+            raise ValueError("Argument `y` is required: tinykeras models learn from (x, y) pairs.")
+        x = data.to_array(x, "x", dtype=self.dtype if self.dtype else floatx())
+        sparse = isinstance(self._loss_fn, losses_module.LossFunctionWrapper) and (
+            self._loss_fn.fn is losses_module.sparse_categorical_crossentropy
+        )
+        y = data.to_array(y, "y", dtype=None if sparse else self.dtype)
+        if sample_weight is not None:
+            sample_weight = data.to_array(sample_weight, "sample_weight", dtype=self.dtype)
+        data.check_lengths(x=x, y=y, sample_weight=sample_weight)
+        if class_weight is not None:
+            labels = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else (
+                np.argmax(y, axis=-1) if y.ndim == 2 else y)
+            cw = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=self.dtype)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        return x, y, sample_weight
+
+    def _prepare_validation(self, validation_data):
+        if validation_data is None:
+            return None
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                f"val_sample_weight). Received: {type(validation_data).__name__}"
+            )
+        vx, vy, *rest = validation_data
+        return vx, vy, (rest[0] if rest else None)

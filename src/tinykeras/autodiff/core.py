@@ -36,7 +36,7 @@ def op(fn=None, *, arity: int | None = None):
     def apply(*args, **kwargs):
         inputs = args[:n]
         arrays = [a.value if isinstance(a, Tensor) else a for a in inputs]
-        out, vjp = fn(*arrays, *args[n:], **kwargs)
+        out, vjp = fn(*arrays, *args[len(inputs):], **kwargs)
         result = Tensor.__new__(Tensor)
         result.value = out
         result._rg = False

@@ -179,7 +179,7 @@ def dense(x, kernel, bias=None, activation="linear"):
         return (
             np.matmul(gz, kernel.T) if needs[0] else None,
             np.matmul(x2.T, gz2) if needs[1] else None,
-            gz2.sum(axis=0) if needs[2] else None,
+            gz2.sum(axis=0) if bias is not None and needs[2] else None,
         )
 
     return y, vjp

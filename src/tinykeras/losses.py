@@ -31,13 +31,11 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     logits = y_pred if from_logits else y_pred._keras_logits
     if logits is not None:
-        elementwise = ops.sigmoid_crossentropy_with_logits(y_true, logits)
-    else:
-        # Keras's probability route: clip to [eps, 1 - eps] (in the prediction's dtype).
-        eps = epsilon()
-        p = ops.clip(y_pred, eps, 1.0 - eps)
-        elementwise = -(y_true * ops.log(p) + (1.0 - y_true) * ops.log(1.0 - p))
-    return ops.mean(elementwise, axis=axis)
+        return ops.sigmoid_crossentropy_with_logits(y_true, logits, axis=axis)
+    # Keras's probability route: clip to [eps, 1 - eps] (in the prediction's dtype).
+    eps = epsilon()
+    p = ops.clip(y_pred, eps, 1.0 - eps)
+    return ops.mean(-(y_true * ops.log(p) + (1.0 - y_true) * ops.log(1.0 - p)), axis=axis)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):

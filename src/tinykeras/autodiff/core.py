@@ -6,16 +6,7 @@ import inspect
 import numpy as np
 
 from tinykeras.autodiff import tape as _tape
-from tinykeras.autodiff.tensor import Tensor
-
-
-def wrap(value) -> Tensor:
-    """Wrap an array in a Tensor without the checks of ``Tensor.__init__`` (hot path)."""
-    t = Tensor.__new__(Tensor)
-    t.value = value
-    t._rg = False
-    t._keras_logits = None
-    return t
+from tinykeras.autodiff.tensor import Tensor, wrap  # noqa: F401 - re-exported
 
 
 def op(fn=None, *, arity: int | None = None):
@@ -37,6 +28,8 @@ def op(fn=None, *, arity: int | None = None):
         inputs = args[:n]
         arrays = [a.value if isinstance(a, Tensor) else a for a in inputs]
         out, vjp = fn(*arrays, *args[len(inputs):], **kwargs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)  # full reductions give NumPy scalars; keep arrays throughout
         result = Tensor.__new__(Tensor)
         result.value = out
         result._rg = False

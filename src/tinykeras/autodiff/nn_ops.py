@@ -8,7 +8,9 @@ import math
 
 import numpy as np
 
-from tinykeras.autodiff.core import op
+from tinykeras.autodiff import tape as _tape
+from tinykeras.autodiff.core import op, wrap
+from tinykeras.autodiff.tensor import Tensor
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
@@ -123,8 +125,7 @@ def elu(x, alpha=1.0):
 @op
 def softmax(x, axis=-1):
     """Softmax along ``axis``, shifted by the max so that ``exp`` cannot overflow."""
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    y = e / np.sum(e, axis=axis, keepdims=True)
+    y = _softmax(x, axis)
 
     def vjp(g, needs):
         # J^T g for y = softmax(x): y * (g - <g, y>)
@@ -159,50 +160,91 @@ def logsumexp(x, axis=None, keepdims=False):
     return (s if keepdims else np.squeeze(s, axis=axis)), vjp
 
 
-@op(arity=3)  # bias is a differentiable input despite its default
 def dense(x, kernel, bias=None, activation="linear"):
     """The fused Dense op: ``activation(x @ kernel + bias)`` as one tape node.
 
-    ``activation`` is a key of ``ELEMENTWISE``. ``x`` may have more than two axes; the kernel
-    acts on the last one.
+    ``activation`` is a key of ``ELEMENTWISE`` or ``"softmax"``. ``x`` may have more than two
+    axes; the kernel acts on the last one. For sigmoid and softmax the result also carries
+    its logits ``x @ kernel + bias`` as ``_keras_logits``, recorded as a second node that
+    shares this one's matmul, so a crossentropy loss can start from the logits.
     """
-    z = np.matmul(x, kernel)
-    if bias is not None:
-        z += bias  # z is a fresh array, so adding in place is safe
-    f, df = ELEMENTWISE[activation]
-    y = f(z)
+    inputs = (x, kernel) if bias is None else (x, kernel, bias)
+    xv, kv = _raw(x), _raw(kernel)
+    bv = None if bias is None else _raw(bias)
+    z = np.matmul(xv, kv)
+    if bv is not None:
+        z += bv  # z is a fresh array, so adding in place is safe
+    if activation == "softmax":
+        y = _softmax(z)
+        df = None
+    else:
+        f, df = ELEMENTWISE[activation]
+        y = f(z)
 
-    def vjp(g, needs):
-        gz = g if df is None else g * df(z, y)
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x
+    def vjp_z(gz, needs):
+        x2 = xv.reshape(-1, xv.shape[-1]) if xv.ndim > 2 else xv
         gz2 = gz.reshape(-1, gz.shape[-1]) if gz.ndim > 2 else gz
         return (
-            np.matmul(gz, kernel.T) if needs[0] else None,
+            np.matmul(gz, kv.T) if needs[0] else None,
             np.matmul(x2.T, gz2) if needs[1] else None,
-            gz2.sum(axis=0) if bias is not None and needs[2] else None,
+            np.add.reduce(gz2, axis=0) if bv is not None and needs[2] else None,
         )
 
-    return y, vjp
+    def vjp_y(g, needs):
+        if activation == "softmax":
+            return vjp_z(y * (g - np.sum(g * y, axis=-1, keepdims=True)), needs)
+        return vjp_z(g if df is None else g * df(z, y), needs)
 
+    out = wrap(y)
+    with_logits = activation in ("sigmoid", "softmax")
+    if with_logits:
+        out._keras_logits = wrap(z)
+    if _tape._ACTIVE:
+        needs = [isinstance(a, Tensor) and a._rg for a in inputs]
+        if True in needs:
+            _tape.record(out, inputs, needs, vjp_y)
+            if with_logits:
+                _tape.record(out._keras_logits, inputs, needs, vjp_z)
+    return out
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def _raw(x):
+    return x.value if isinstance(x, Tensor) else x
 
 
 @op
-def sigmoid_crossentropy_with_logits(labels, logits):
-    """Elementwise binary crossentropy of ``labels`` against ``sigmoid(logits)``.
+def sigmoid_crossentropy_with_logits(labels, logits, axis=None):
+    """Binary crossentropy of ``labels`` against ``sigmoid(logits)``, elementwise or averaged
+    over ``axis`` (one value per sample, as the loss needs).
 
     Uses ``max(z, 0) - z*y + log(1 + exp(-|z|))``, which is exact for any ``z``.
     """
     z = logits
     loss = np.maximum(z, 0) - z * labels + np.log1p(np.exp(-np.abs(z)))
+    count = 1
+    if axis is not None:
+        count = loss.shape[axis]
+        loss = np.add.reduce(loss, axis=axis) * (1.0 / count) if count != 1 else loss.squeeze(axis)
+    shape = z.shape
 
     def vjp(g, needs):
+        if axis is not None:  # back to the elementwise shape (the reduced axis as size 1)
+            g = g.reshape(shape[:axis % len(shape)] + (1,) + shape[axis % len(shape) + 1:])
+            if count != 1:
+                g = g * (1.0 / count)
         # dL/dz = sigmoid(z) - y: the fused shortcut, valid only for sigmoid with BCE.
         return (
             -g * z if needs[0] else None,
             g * (_sigmoid(z) - labels) if needs[1] else None,
         )
 
-    return loss, vjp
+    return loss.astype(z.dtype, copy=False), vjp
 
 
 @op

@@ -8,7 +8,7 @@ recorded after its inputs exist.
 
 import numpy as np
 
-from tinykeras.autodiff.tensor import Tensor
+from tinykeras.autodiff.tensor import Tensor, wrap
 
 # The tapes currently recording. Ops check this list first, so that with no tape (predict,
 # plain calls) recording costs one truth test.
@@ -96,9 +96,12 @@ class GradientTape:
                 f"Received: unconnected_gradients={unconnected_gradients!r}"
             )
         self._used = True
-        targets = _flatten(target)
+        targets = target if isinstance(target, (list, tuple)) else [target]
+        targets = _flatten(targets)
         seeds = _flatten(output_gradients) if output_gradients is not None else None
-        grads = backward(self._nodes, targets, seeds, keep={id(s) for s in _flatten(sources)})
+        flat = isinstance(sources, (list, tuple)) and all(isinstance(s, Tensor) for s in sources)
+        leaves = list(sources) if flat else _flatten(sources)
+        grads = backward(self._nodes, targets, seeds, keep={id(s) for s in leaves})
         if not self.persistent:
             self._nodes = []
 
@@ -106,8 +109,10 @@ class GradientTape:
             g = grads.get(id(source))
             if g is None and unconnected_gradients == "zero":
                 g = np.zeros_like(source.value)
-            return None if g is None else Tensor(g)
+            return None if g is None else wrap(g)
 
+        if flat:  # the common case (a model's variables): no structure to rebuild
+            return type(sources)(lookup(s) for s in sources)
         return _map_structure(lookup, sources)
 
 

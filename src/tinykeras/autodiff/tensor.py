@@ -262,3 +262,12 @@ def _ops():
     from tinykeras.autodiff import ops
 
     return ops
+
+
+def wrap(value) -> Tensor:
+    """Wrap an array in a Tensor without the checks of ``Tensor.__init__`` (hot path)."""
+    t = Tensor.__new__(Tensor)
+    t.value = value if type(value) is np.ndarray else np.asarray(value)
+    t._rg = False
+    t._keras_logits = None
+    return t

@@ -88,7 +88,8 @@ class Layer:
             inputs = wrap(_to_array(inputs, self.dtype, self.name))
         if not self.built:
             self._build_once((None,) + tuple(inputs.value.shape[1:]))
-        if self._input_last_dim is not None:
+        last = self._input_last_dim
+        if last is not None and (inputs.value.ndim < 2 or inputs.value.shape[-1] != last):
             self._check_input(inputs.value.shape)
         if self._call_takes_training:
             return self.call(inputs, training=bool(training), **kwargs)

@@ -21,6 +21,7 @@ class Sequential(Model):
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers: list[Layer] = []
+        self._plain_layers: list[Layer] = []
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -55,6 +56,7 @@ class Sequential(Model):
             if legacy is not None:  # Dense(..., input_dim=...) as the first layer
                 self._layers.append(InputLayer(batch_shape=legacy, dtype=layer.dtype))
         self._layers.append(layer)
+        self._sync_layers()
         self.built = False
         if rebuild:
             self._maybe_rebuild()
@@ -65,6 +67,7 @@ class Sequential(Model):
         if layer is None:
             raise IndexError("There are no layers in the model.")
         self._layers.remove(layer)
+        self._sync_layers()
         self.built = False
         self._maybe_rebuild()
         return layer
@@ -76,7 +79,11 @@ class Sequential(Model):
     @property
     def layers(self) -> list:
         """The layers in order, without the input layer."""
-        return [la for la in self._layers if not isinstance(la, InputLayer)]
+        return self._plain_layers
+
+    def _sync_layers(self):
+        # Cached because ``layers`` is read on every forward pass; called after every change.
+        self._plain_layers = [la for la in self._layers if not isinstance(la, InputLayer)]
 
     def build(self, input_shape=None):
         """Build every layer for inputs of ``input_shape`` (batch axis included)."""
@@ -95,6 +102,7 @@ class Sequential(Model):
         if not self._layers or not isinstance(self._layers[0], InputLayer):
             self._layers.insert(0, InputLayer(batch_shape=(None,) + input_shape[1:],
                                               dtype=self.dtype))
+            self._sync_layers()
         x = self._layers[0].output
         for layer in self.layers:
             x = layer(x)

@@ -94,7 +94,7 @@ class Trainer:
         self.optimizer.apply(grads, variables)
         for var in self._constrained:
             var.assign(var.constraint(var))
-        if self._metrics:
+        if self._metric_ids:
             self._update_metrics(y, y_pred, sample_weight)
         return float(loss.value)
 
@@ -102,7 +102,7 @@ class Trainer:
         """Compute the loss of one batch without training; update the metrics."""
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        if self._metrics:
+        if self._metric_ids:
             self._update_metrics(y, y_pred, sample_weight)
         return float(loss.value)
 

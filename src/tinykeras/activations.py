@@ -138,7 +138,8 @@ ALL_OBJECTS["swish"] = silu
 # Activations that the fused Dense op computes in the same tape node as the matmul
 # (for sigmoid and softmax it also records the logits for the crossentropy losses).
 FUSED = {
-    linear: "linear", sigmoid: "sigmoid", softmax: "softmax", tanh: "tanh", relu: "relu", relu6: "relu6", selu: "selu",
+    linear: "linear", sigmoid: "sigmoid", softmax: "softmax", tanh: "tanh", relu: "relu",
+    relu6: "relu6", selu: "selu",
     softplus: "softplus", softsign: "softsign", exponential: "exponential",
     hard_sigmoid: "hard_sigmoid", silu: "silu", mish: "mish", gelu: "gelu",
 }

@@ -20,7 +20,7 @@ _HOOKS = (
 
 
 class Callback:
-    """Base class: override any of the ``on_*`` hooks; ``self.model`` and ``self.params`` are set."""
+    """Base class: override any ``on_*`` hook; ``self.model`` and ``self.params`` are set."""
 
     def __init__(self):
         self.model = None
@@ -34,9 +34,49 @@ class Callback:
         """Receive the run's parameters (``epochs``, ``steps``, ``verbose``)."""
         self.params = params
 
+    def on_train_begin(self, logs=None):
+        """Called once before the first epoch."""
 
-for _hook in _HOOKS:
-    setattr(Callback, _hook, lambda self, *args, **kwargs: None)
+    def on_train_end(self, logs=None):
+        """Called once after the last epoch."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of each epoch (0-based)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of each epoch with its logs (val_* included)."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        """Called before each training step."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        """Called after each training step with the running logs."""
+
+    def on_test_begin(self, logs=None):
+        """Called at the start of ``evaluate``."""
+
+    def on_test_end(self, logs=None):
+        """Called at the end of ``evaluate`` with its logs."""
+
+    def on_test_batch_begin(self, batch, logs=None):
+        """Called before each evaluation batch."""
+
+    def on_test_batch_end(self, batch, logs=None):
+        """Called after each evaluation batch."""
+
+    def on_predict_begin(self, logs=None):
+        """Called at the start of ``predict``."""
+
+    def on_predict_end(self, logs=None):
+        """Called at the end of ``predict``."""
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        """Called before each prediction batch."""
+
+    def on_predict_batch_end(self, batch, logs=None):
+        """Called after each prediction batch (``logs['outputs']``)."""
+
+
 
 
 class CallbackList:

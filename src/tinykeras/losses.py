@@ -72,8 +72,9 @@ def sparse_categorical_crossentropy(
     num_classes = y_pred.shape[-1]
     valid = labels if ignore_class is None else np.where(labels == ignore_class, 0, labels)
     if valid.size and (valid.min() < 0 or valid.max() >= num_classes):
+        bad = valid.max() if valid.max() >= num_classes else valid.min()
         raise ValueError(
-            f"Received a label value of {int(valid.max() if valid.max() >= num_classes else valid.min())}"
+            f"Received a label value of {int(bad)}"
             f" which is outside the valid range of [0, {num_classes}) for "
             f"sparse_categorical_crossentropy with predictions of shape {tuple(y_pred.shape)}."
         )

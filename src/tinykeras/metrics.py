@@ -66,7 +66,7 @@ def mean_absolute_error(y_true, y_pred):
 
 # -- classes --------------------------------------------------------------------------------------
 class Metric:
-    """Base class: accumulate with ``update_state``, read with ``result``, clear with ``reset_state``."""
+    """Base class: accumulate with ``update_state``, read ``result``, clear with ``reset_state``."""
 
     def __init__(self, name=None, dtype=None):
         self.name = name or to_snake_case(type(self).__name__)

@@ -136,7 +136,8 @@ def clip(x, x_min, x_max):
 
     def vjp(g, needs):
         inside = np.logical_and(np.greater_equal(x, x_min), np.less_equal(x, x_max))
-        return (np.where(inside, g, 0).astype(g.dtype, copy=False) if needs[0] else None, None, None)
+        gx = np.where(inside, g, 0).astype(g.dtype, copy=False) if needs[0] else None
+        return gx, None, None
 
     return out, vjp
 

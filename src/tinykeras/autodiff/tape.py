@@ -61,7 +61,8 @@ class GradientTape:
         for t in _flatten(tensor):
             if not isinstance(t, Tensor):
                 raise ValueError(
-                    f"`GradientTape.watch` expects tensors or variables. Received: {type(t).__name__}"
+                    "`GradientTape.watch` expects tensors or variables. "
+                    f"Received: {type(t).__name__}"
                 )
             t._rg = True
 

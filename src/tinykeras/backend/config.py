@@ -38,7 +38,7 @@ def standardize_dtype(dtype) -> str:
     """Return the canonical name (``"float32"``, ``"int64"``...) of a dtype-like value."""
     if dtype is None:
         return floatx()
-    if hasattr(dtype, "name") and isinstance(getattr(dtype, "name"), str) and not isinstance(
+    if hasattr(dtype, "name") and isinstance(dtype.name, str) and not isinstance(
         dtype, np.dtype
     ):
         # A DTypePolicy-like object (``policy.name``) or a tinykeras dtype wrapper.

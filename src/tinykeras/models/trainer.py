@@ -30,7 +30,7 @@ class Trainer:
         self._loss_total = 0.0
         self._loss_count = 0
 
-    # -- compile ---------------------------------------------------------------------------------
+    # -- compile -------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
@@ -83,7 +83,7 @@ class Trainer:
                 "For example: model.compile(optimizer='adam', loss='binary_crossentropy')."
             )
 
-    # -- one step ------------------------------------------------------------------------------------
+    # -- one step ------------------------------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
         """Run one gradient-descent step on a batch; return the batch loss (before the update)."""
         variables = self._train_variables
@@ -144,7 +144,7 @@ class Trainer:
         if not self.optimizer.built:
             self.optimizer.build(self._train_variables)
 
-    # -- fit -------------------------------------------------------------------------------------
+    # -- fit -----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -215,7 +215,7 @@ class Trainer:
         self.history.model = self
         return self.history
 
-    # -- evaluate / predict --------------------------------------------------------------------------
+    # -- evaluate / predict --------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """Return the loss (and metrics) over ``(x, y)``, computed batch by batch."""
@@ -263,7 +263,7 @@ class Trainer:
         cbs.call("on_predict_end", {})
         return np.concatenate(outs, axis=0)
 
-    # -- on_batch ------------------------------------------------------------------------------------
+    # -- on_batch ------------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """Run one training step on exactly this batch; return the running loss (and metrics)."""
         self._assert_compiled("train_on_batch")
@@ -292,7 +292,7 @@ class Trainer:
         self._ensure_built(x)
         return self(x).value
 
-    # -- bookkeeping ---------------------------------------------------------------------------------
+    # -- bookkeeping ---------------------------------------------------------------------------
     @property
     def metrics(self) -> list:
         """The loss tracker's name and the compiled metrics (once resolved)."""

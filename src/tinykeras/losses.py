@@ -352,7 +352,7 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     """Make ranks equal when they differ by one trailing axis of size 1 (Keras's rule)."""
-    r1, r2 = np.ndim(x1), np.ndim(x2)
+    r1, r2 = _ndim(x1), _ndim(x2)
     if r1 == r2:
         return x1, x2
     if r1 == r2 + 1 and np.shape(x1)[-1] == 1:
@@ -366,6 +366,10 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
         else:
             x2 = _squeeze(x2)
     return x1, x2
+
+
+def _ndim(x):
+    return x.ndim if isinstance(x, (np.ndarray, Tensor)) else np.ndim(x)
 
 
 def _align_weights(sw, shape):

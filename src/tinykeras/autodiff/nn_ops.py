@@ -169,8 +169,9 @@ def dense(x, kernel, bias=None, activation="linear"):
     shares this one's matmul, so a crossentropy loss can start from the logits.
     """
     inputs = (x, kernel) if bias is None else (x, kernel, bias)
-    xv, kv = _raw(x), _raw(kernel)
-    bv = None if bias is None else _raw(bias)
+    xv = x.value if isinstance(x, Tensor) else x
+    kv = kernel.value if isinstance(kernel, Tensor) else kernel
+    bv = bias if bias is None or not isinstance(bias, Tensor) else bias.value
     z = np.matmul(xv, kv)
     if bv is not None:
         z += bv  # z is a fresh array, so adding in place is safe
@@ -212,10 +213,6 @@ def _softmax(x, axis=-1):
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
-
-
-def _raw(x):
-    return x.value if isinstance(x, Tensor) else x
 
 
 @op

@@ -5,7 +5,7 @@ import inspect
 import numpy as np
 
 from tinykeras import initializers, regularizers
-from tinykeras.autodiff import Tensor, Variable, wrap
+from tinykeras.autodiff import Tensor, Variable, ops, wrap
 from tinykeras.backend import floatx, standardize_dtype
 from tinykeras.layers.keras_tensor import KerasTensor
 from tinykeras.utils.naming import to_snake_case, unique_name
@@ -42,6 +42,7 @@ class Layer:
         if isinstance(dtype, dict):  # a serialized DTypePolicy
             dtype = dtype.get("config", {}).get("name", None)
         self.dtype = standardize_dtype(dtype) if dtype is not None else floatx()
+        self._np_dtype = np.dtype(self.dtype)
         self.built = False
         self._weights: list[Variable] = []
         self._input_last_dim = None  # the input size pinned by build (Keras's InputSpec)
@@ -86,6 +87,8 @@ class Layer:
             return self._symbolic_call(inputs)
         if not isinstance(inputs, Tensor):
             inputs = wrap(_to_array(inputs, self.dtype, self.name))
+        elif inputs.value.dtype != self._np_dtype and inputs.value.dtype.kind in "biuf":
+            inputs = ops.cast(inputs, self.dtype)  # Keras autocasts inputs to the layer dtype
         if not self.built:
             self._build_once((None,) + tuple(inputs.value.shape[1:]))
         last = self._input_last_dim

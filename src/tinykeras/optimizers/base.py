@@ -1,0 +1,446 @@
+"""``Optimizer``: the Keras 3 optimizer contract, running on flat NumPy buffers."""
+
+import math
+import numbers
+import operator
+import re
+import warnings
+
+import numpy as np
+
+from tinykeras.autodiff.tensor import Tensor, Variable
+from tinykeras.backend import floatx
+from tinykeras.optimizers import schedules, transforms
+from tinykeras.optimizers.flat import Packed, scalar_variable
+from tinykeras.utils.naming import to_snake_case, unique_name
+
+# The common arguments and their defaults, in Keras's get_config order (after name and
+# learning_rate); __repr__ leaves out the ones still at their default.
+_COMMON_DEFAULTS = dict(
+    weight_decay=None, clipnorm=None, global_clipnorm=None, clipvalue=None, use_ema=False,
+    ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+    gradient_accumulation_steps=None
+)  # fmt: skip
+
+
+def _integer(name, value, low):
+    """Return ``value`` (None or an int >= low), else raise Keras's message."""
+    if value is not None and (not isinstance(value, numbers.Integral) or value < low):
+        raise ValueError(f"`{name}` must be an integer >= {low}. Received: {name}={value}")
+    return value
+
+
+class Optimizer:
+    """Base class of the optimizers; owns ``iterations``, the learning rate, gradient clipping,
+    weight decay, EMA, gradient accumulation and the packed state.
+
+    Args (common to every optimizer; subclasses take them as keyword arguments):
+        learning_rate: a float >= 0 (kept in a non-trainable float Variable), a
+            ``schedules.LearningRateSchedule`` evaluated at ``iterations`` before each step,
+            or a callable with no arguments. The Keras 2 alias ``lr=`` is accepted too.
+        weight_decay: if set, each step first does ``var -= var * weight_decay * lr`` on every
+            variable not excluded by ``exclude_from_weight_decay`` (decoupled decay).
+        clipnorm: clip each variable's gradient to this L2 norm.
+        clipvalue: clip every gradient element into ``[-clipvalue, clipvalue]``.
+        global_clipnorm: scale all gradients together so their joint L2 norm is at most this.
+            At most one of ``clipnorm``, ``clipvalue`` and ``global_clipnorm`` may be set.
+        use_ema: keep an exponential moving average of the variables (``average =
+            ema_momentum * average + (1 - ema_momentum) * var``, starting at the first value).
+        ema_momentum: the EMA momentum, in [0, 1].
+        ema_overwrite_frequency: with ``use_ema``, copy the averages into the variables every
+            this many steps; with None, only ``finalize_variable_values`` does.
+        loss_scale_factor: gradients are divided by this before use (``scale_loss`` multiplies).
+        gradient_accumulation_steps: update only every this many calls (>= 2), with the mean
+            of the gradients since the last update; ``iterations`` then counts updates.
+        name: the name; defaults to the snake-case class name made unique (``adam_1``).
+
+    How a subclass works: ``_slot_groups()`` lists its slots (Keras build order), and
+    ``update_step(gradient, variable, learning_rate)`` updates ``variable`` in place with
+    ``t = self._t`` (iterations + 1). ``variable`` and ``gradient`` are 1-D arrays: the flat
+    buffer of every variable of one dtype (see ``flat.py``), or one variable's slice of it
+    when only some variables get gradients. ``self._segment(variable)`` gives their slots, two
+    scratch buffers and ``consts(...)``, which turns per-step Python floats into 0-d arrays of
+    the variable dtype. Every operation is an in-place ufunc, so a step allocates nothing.
+    """
+
+    def __init__(
+        self,
+        learning_rate,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        if "lr" in kwargs:
+            # Keras 2 spelling, used by course code; Keras 3 would reject it.
+            learning_rate = kwargs.pop("lr")
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn(
+                "Argument `decay` is no longer supported and will be ignored.", stacklevel=3
+            )
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.weight_decay = self._number("weight_decay", weight_decay, optional=True)
+        self.clipnorm = self._number("clipnorm", clipnorm, optional=True)
+        self.clipvalue = self._number("clipvalue", clipvalue, optional=True)
+        self.global_clipnorm = self._number("global_clipnorm", global_clipnorm, optional=True)
+        clips = (clipnorm, clipvalue, global_clipnorm)
+        if sum(c is not None for c in clips) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                f"global_clipnorm={global_clipnorm}"
+            )
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = self._number("ema_momentum", ema_momentum, high=1.0)
+        self.ema_overwrite_frequency = _integer(
+            "ema_overwrite_frequency", ema_overwrite_frequency, 1
+        )
+        self.loss_scale_factor = self._number("loss_scale_factor", loss_scale_factor, optional=True)
+        if self.loss_scale_factor == 0:
+            raise ValueError("`loss_scale_factor` must be > 0. Received: loss_scale_factor=0")
+        self.gradient_accumulation_steps = _integer(
+            "gradient_accumulation_steps", gradient_accumulation_steps, 2
+        )
+        self.built = False
+        self._iterations = scalar_variable(0, "int32", name="iteration")
+        self._iterations.path = f"{self.name}/iteration"
+        self._learning_rate = None
+        self.learning_rate = learning_rate
+        self._trainable_variables = []
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+        self._decay_targets = []
+        self._t = 1
+
+    def _number(self, name, value, optional=False, low=0.0, high=math.inf, open_high=False):
+        """Return ``value`` as a Python float after checking it lies in [low, high]."""
+        if value is None and optional:
+            return None
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if ok:
+            value = float(value)
+            ok = low <= value < high if open_high else low <= value <= high
+        if not ok:
+            bracket = ")" if open_high else "]"
+            raise ValueError(
+                f"{type(self).__name__}: argument `{name}` must be a float in [{low}, {high}"
+                f"{bracket}. Received: {name}={value!r}"
+            )
+        return value
+
+    # -- learning rate and iterations ---------------------------------------------------------
+    @property
+    def iterations(self):
+        """The number of steps applied so far: a non-trainable int32 Variable."""
+        if self.gradient_accumulation_steps:
+            return Tensor(self._iterations.value // self.gradient_accumulation_steps)
+        return self._iterations
+
+    @property
+    def learning_rate(self):
+        """The current rate: the float Variable, or the schedule's value at ``iterations``."""
+        if isinstance(self._learning_rate, Variable):
+            return self._learning_rate
+        return Tensor(np.asarray(self._current_learning_rate(), dtype=floatx()))
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, schedules.LearningRateSchedule) or callable(value):
+            self._learning_rate = value
+            return
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not "
+                "settable. If you need the learning rate to be settable, you should "
+                "instantiate the optimizer with a float `learning_rate` argument."
+            )
+        if isinstance(value, (Tensor, np.ndarray)) and np.size(value) == 1:
+            value = np.asarray(value).item()
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
+            raise ValueError(
+                "Argument `learning_rate` should be a float >= 0, a LearningRateSchedule, or a "
+                f"callable that returns the rate. Received instead: learning_rate={value!r}"
+            )
+        if isinstance(self._learning_rate, Variable):
+            self._learning_rate.assign(value)
+        else:
+            lr = scalar_variable(value, floatx(), name="learning_rate")
+            lr.path = f"{self.name}/learning_rate"
+            self._learning_rate = lr
+
+    def _current_learning_rate(self) -> float:
+        lr = self._learning_rate
+        if type(lr) is Variable:
+            return float(lr.value)
+        if isinstance(lr, schedules.LearningRateSchedule):
+            return float(lr(int(self._iterations.value)))
+        return float(lr())
+
+    # -- state ---------------------------------------------------------------------------------
+    def _slot_groups(self) -> list:
+        """Return the slots as groups of ``(name, initial value)``; each group is created
+        interleaved per variable, group after group, as Keras's build order."""
+        return []
+
+    def build(self, variables) -> None:
+        """Create the slots for ``variables`` and pack variables and slots into flat buffers.
+
+        Does nothing if already built (as in Keras). Variables are grouped by dtype; each is
+        rebound to a view of its group's buffer, so its values and shape are unchanged.
+        """
+        if self.built:
+            return
+        variables = list(variables)
+        for v in variables:
+            if not isinstance(v, Variable) or v.value.dtype.kind != "f":
+                got = f"dtype {v.dtype}" if isinstance(v, Variable) else type(v).__name__
+                raise ValueError(
+                    f"Optimizer '{self.name}' can only update float Variables. "
+                    f"Received: {got} ({v!r:.80})."
+                )
+        extra = {"average": 0.0} if self.use_ema else {}
+        if self.gradient_accumulation_steps:
+            extra["gradient_accumulator"] = 0.0
+        groups = [[item] for item in extra.items()] + self._slot_groups()
+        self._packed = Packed(variables, groups, extra, self.name)
+        self._trainable_variables = variables
+        self.built = True
+        self._find_decay_targets()
+
+    def _segment(self, variable):
+        """Return the ``Segment`` (slots, scratch) of a flat array passed to ``update_step``."""
+        try:
+            return self._packed.segments[id(variable)]
+        except KeyError:
+            raise ValueError(
+                f"Optimizer '{self.name}': update_step() works on the flat arrays made by "
+                "build(); call apply() or apply_gradients() instead."
+            ) from None
+
+    @property
+    def variables(self) -> list:
+        """The state in Keras order: iterations, learning_rate (unless a schedule or a
+        callable), then the slot variables in build order."""
+        lr = [self._learning_rate] if isinstance(self._learning_rate, Variable) else []
+        slots = self._packed.slot_variables if self.built else []
+        return [self._iterations, *lr, *slots]
+
+    def save_own_variables(self, store) -> None:
+        """Write ``variables`` into ``store`` under the keys "0", "1"... (Keras layout)."""
+        for i, v in enumerate(self.variables):
+            store[str(i)] = v.numpy()
+
+    def load_own_variables(self, store) -> None:
+        """Assign ``variables`` from ``store``; warn and skip if the counts differ (Keras)."""
+        mine = self.variables
+        if len(store.keys()) != len(mine):
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{self.name}', because it has "
+                f"{len(mine)} variables whereas the saved optimizer has {len(store.keys())} "
+                "variables. ",
+                stacklevel=2,
+            )
+            return
+        for i, v in enumerate(mine):
+            v.assign(np.asarray(store[str(i)]))
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
+        """Exclude the Variables in ``var_list``, and any variable whose name contains one of
+        the strings in ``var_names`` (e.g. ``["bias"]``), from weight decay."""
+        self._exclude_ids = {id(v) for v in var_list or ()}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+        self._find_decay_targets()
+
+    def _use_weight_decay(self, variable) -> bool:
+        if self.weight_decay is None or id(variable) in self._exclude_ids:
+            return False
+        pattern = self._exclude_pattern
+        return pattern is None or pattern.search(variable.name) is None
+
+    def _find_decay_targets(self) -> None:
+        if self.built:
+            slabs = self._packed.slabs
+            self._decay_targets = transforms.decay_targets(slabs, self._use_weight_decay)
+
+    # -- one step ------------------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars):
+        """Apply ``zip(grads, variables)``; returns ``iterations`` (as tf.keras did)."""
+        pairs = list(grads_and_vars)
+        if pairs:
+            grads, variables = zip(*pairs)
+            self.apply(grads, variables)
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None) -> None:
+        """Update ``trainable_variables`` (default: the built ones) in place with ``grads``.
+
+        Gradients may be arrays, Tensors or None (skipped, with a warning, as Keras does).
+        The first call builds the optimizer; later calls may pass any of the built variables,
+        in any order, and raise ValueError for a variable it was not built with.
+        """
+        if not isinstance(grads, (list, tuple)):
+            grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be "
+                    "built on a list of variables. Call `optimizer.build(trainable_variables)` "
+                    "first."
+                )
+            variables = self._trainable_variables
+        else:
+            variables = trainable_variables
+            if not isinstance(variables, (list, tuple)):
+                variables = list(variables)
+            if not self.built:
+                self.build(variables)
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"Optimizer '{self.name}' received {len(grads)} gradients for "
+                f"{len(variables)} variables; they must match one to one."
+            )
+        built = self._trainable_variables
+        if (
+            variables is built
+            or (len(variables) == len(built) and all(map(operator.is_, variables, built)))
+        ) and self._packed.gather(grads):
+            # The training loop's case: every built variable in build order, so one update
+            # per dtype on the whole flat buffers.
+            packed = self._packed
+            self._step(packed.whole, packed.parts, variables, self._decay_targets)
+        else:
+            self._apply_subset(grads, variables)
+
+    def _apply_subset(self, grads, variables) -> None:
+        """Apply to some of the built variables (or all, reordered): one update each."""
+        kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
+        if not kept:
+            raise ValueError("No gradients provided for any variable.")
+        if len(kept) < len(grads):
+            missing = [v.path for g, v in zip(grads, variables) if g is None]
+            warnings.warn(
+                f"Gradients do not exist for variables {missing} when minimizing the loss. "
+                "If using `model.compile()`, did you forget to provide a `loss` argument?",
+                stacklevel=3,
+            )
+        parts = self._packed.gather_parts(kept)
+        targets = [p.var for p in parts if self._use_weight_decay(p.variable)]
+        self._step(parts, parts, [v for _, v in kept], targets)
+
+    def _step(self, segments, parts, variables, decay_targets) -> None:
+        """The body of Keras's apply, once the gradients sit in the flat buffers: unscale,
+        accumulate, clip, decay, update, EMA, constraints, count."""
+        iterations = int(self._iterations.value)
+        if self.loss_scale_factor is not None:
+            for seg in segments:
+                seg.grad /= self.loss_scale_factor
+        steps = self.gradient_accumulation_steps
+        update = not steps or (iterations + 1) % steps == 0
+        if steps:
+            for seg in segments:
+                seg.accumulator += seg.grad
+                if update:  # use the mean of the accumulated gradients, then start over
+                    np.divide(seg.accumulator, steps, out=seg.grad)
+                    seg.accumulator.fill(0)
+        if update:
+            if self.clipnorm or self.clipvalue or self.global_clipnorm:
+                transforms.clip_gradients(
+                    segments, parts, self.clipnorm, self.clipvalue, self.global_clipnorm
+                )
+            learning_rate = self._current_learning_rate()
+            if decay_targets:
+                transforms.apply_weight_decay(decay_targets, self.weight_decay, learning_rate)
+            self._t = (iterations // steps if steps else iterations) + 1
+            self._update_all(segments, learning_rate)
+        if self.use_ema:
+            ema_iterations = iterations // steps if steps else iterations
+            freq = self.ema_overwrite_frequency
+            transforms.update_moving_average(
+                self._packed.slabs,
+                # The first step copies the variables (momentum 0), as in Keras.
+                self.ema_momentum if ema_iterations != 0 else 0.0,
+                bool(freq) and (ema_iterations + 1) % freq == 0,
+            )
+        for v in variables:
+            if v.constraint is not None:
+                v.assign(v.constraint(v))
+        self._iterations.value[()] = iterations + 1
+        if (iterations + 1) % 100 == 0:
+            for slab in self._packed.slabs:
+                slab.flush_denormals()
+
+    def _update_all(self, segments, learning_rate: float) -> None:
+        """Run ``update_step`` on each segment (Keras's ``_backend_update_step``)."""
+        for seg in segments:
+            self.update_step(seg.grad, seg.var, learning_rate)
+
+    def update_step(self, gradient, variable, learning_rate: float) -> None:
+        """Update ``variable`` (a 1-D array) in place from ``gradient``; see the class doc."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update_step().")
+
+    def finalize_variable_values(self, var_list) -> None:
+        """With ``use_ema``, overwrite the variables in ``var_list`` with their averages."""
+        if self.use_ema and self.built:
+            for v in var_list:
+                part = self._packed.part_of[id(v)]
+                part.var[...] = part.average
+
+    def scale_loss(self, loss):
+        """Return ``loss * loss_scale_factor`` (or ``loss`` when no factor is set)."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    # -- config --------------------------------------------------------------------------------
+    _config_keys: tuple = ()
+
+    def get_config(self) -> dict:
+        """Return the constructor arguments as a dict, with Keras's keys and order."""
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            lr = float(lr.numpy())
+        elif isinstance(lr, schedules.LearningRateSchedule):
+            lr = schedules.serialize(lr)
+        config = {"name": self.name, "learning_rate": lr}
+        config.update({key: getattr(self, key) for key in _COMMON_DEFAULTS})
+        config.update({key: getattr(self, key) for key in self._config_keys})
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Create an optimizer (without state) from ``get_config()`` output."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(
+                config["learning_rate"], custom_objects=custom_objects
+            )
+        return cls(**config)
+
+    def __repr__(self):
+        config = self.get_config()
+        lr = self._learning_rate
+        # The rate as its dtype prints it (0.001, not 0.0010000000474974513), or the schedule.
+        config["learning_rate"] = _Raw(str(lr.value)) if isinstance(lr, Variable) else lr
+        shown = [
+            f"{k}={v!r}"
+            for k, v in config.items()
+            if k not in _COMMON_DEFAULTS or v != _COMMON_DEFAULTS[k]
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class _Raw(str):
+    """A string whose repr is itself (for __repr__ output)."""
+
+    def __repr__(self):
+        return str(self)

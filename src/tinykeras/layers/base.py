@@ -2,11 +2,9 @@
 
 import inspect
 
-import numpy as np
-
 from tinykeras import initializers, regularizers
 from tinykeras.autodiff import Tensor, Variable, ops, wrap
-from tinykeras.backend import floatx, standardize_dtype
+from tinykeras.backend import floatx, standardize_dtype, xp
 from tinykeras.layers.keras_tensor import KerasTensor
 from tinykeras.utils.naming import to_snake_case, unique_name
 
@@ -42,7 +40,7 @@ class Layer:
         if isinstance(dtype, dict):  # a serialized DTypePolicy
             dtype = dtype.get("config", {}).get("name", None)
         self.dtype = standardize_dtype(dtype) if dtype is not None else floatx()
-        self._np_dtype = np.dtype(self.dtype)
+        self._np_dtype = xp.dtype(self.dtype)
         self.built = False
         self._weights: list[Variable] = []
         self._input_last_dim = None  # the input size pinned by build (Keras's InputSpec)
@@ -163,7 +161,7 @@ class Layer:
             )
         arrays = []
         for var, value in zip(params, weights):
-            value = np.asarray(value.value if isinstance(value, Tensor) else value)
+            value = xp.asarray(value.value if isinstance(value, Tensor) else value)
             if value.shape != var.value.shape:
                 raise ValueError(
                     f"Layer '{self.name}' weight shape {var.value.shape} is not compatible with "
@@ -248,7 +246,7 @@ def _legacy_input_shape(kwargs):
 
 def _to_array(x, dtype, who):
     """Convert a layer input to a NumPy array of the layer dtype, with a clear error."""
-    arr = np.asarray(x)
+    arr = xp.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise ValueError(
             f"Layer '{who}' expects numeric input. Received an array of dtype {arr.dtype}"

@@ -1,9 +1,8 @@
 """Core layers: ``Dense`` and ``Activation``."""
 
-import numpy as np
-
 from tinykeras import activations, initializers, regularizers
 from tinykeras.autodiff import ops
+from tinykeras.backend import xp
 from tinykeras.layers.base import Layer
 
 
@@ -29,7 +28,7 @@ class Dense(Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+        if isinstance(units, bool) or not isinstance(units, (int, xp.integer)) or units <= 0:
             raise ValueError(
                 "Received an invalid value for `units`, expected a positive integer. "
                 f"Received: units={units!r}"

@@ -205,7 +205,7 @@ class Variable(Tensor):
             value = value.astype(standardize_dtype(dtype), copy=False)
         elif value.dtype.kind == "f":
             value = value.astype(floatx(), copy=False)
-        super().__init__(np.ascontiguousarray(value))
+        super().__init__(np.array(value, copy=True, order="C"))
         self.trainable = bool(trainable)
         self._rg = self.trainable
         self.name = name or "variable"

@@ -91,9 +91,7 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         grads = tape.gradient(loss, variables)
-        self.optimizer.apply(grads, variables)
-        for var in self._constrained:
-            var.assign(var.constraint(var))
+        self.optimizer.apply(grads, variables)  # also applies any weight constraints
         if self._metric_ids:
             self._update_metrics(y, y_pred, sample_weight)
         return float(loss.value)
@@ -135,7 +133,6 @@ class Trainer:
     def _prepare_training(self):
         """Cache what every step needs, so the step itself does no lookups."""
         self._train_variables = self.trainable_variables
-        self._constrained = [v for v in self._train_variables if v.constraint is not None]
         self._regularized = any(
             getattr(layer, "kernel_regularizer", None) or getattr(layer, "bias_regularizer", None)
             or getattr(layer, "activity_regularizer", None)

@@ -336,6 +336,9 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Weight per-sample losses and reduce them as ``reduction`` says."""
     if sample_weight is not None:
         sw = np.asarray(_raw(sample_weight), dtype=values.dtype)
+        # Keras's rule first: values (m,) with weights (m, 1) become (m, 1), the shape that
+        # reduction "none" returns; then broadcast what remains.
+        values, sw = squeeze_or_expand_to_same_rank(values, sw)
         sw = _align_weights(sw, values.shape)
         values = values * sw
     if reduction is None or reduction == "none":

@@ -262,6 +262,17 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         """Apply the function directly: integer labels have their own shape rules."""
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """As ``Loss.__call__``; with ``ignore_class`` the ignored samples are also left out
+        of the reduction, as Keras masks them: the mean is over the samples kept."""
+        ignore_class = self._fn_kwargs["ignore_class"]
+        if ignore_class is not None:
+            labels = np.asarray(_raw(y_true))
+            if labels.ndim == np.ndim(y_pred) and labels.shape[-1] == 1:
+                labels = labels[..., 0]
+            sample_weight = _mask_weights(labels != ignore_class, sample_weight, self.reduction)
+        return super().__call__(y_true, y_pred, sample_weight)
+
 
 class MeanSquaredError(LossFunctionWrapper):
     """Mean of squared errors: ``mean((y_true - y_pred) ** 2)``."""
@@ -351,6 +362,19 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     if values.ndim == 0:
         return values
     return ops.mean(values)
+
+
+def _mask_weights(kept, sample_weight, reduction):
+    """Fold a boolean mask into the sample weights, as Keras's ``apply_mask`` does."""
+    mask = kept.astype(np.float64)
+    if reduction in ("mean", "sum_over_batch_size"):
+        # Kept samples weigh total/kept, so dividing by the total gives the mean over kept.
+        n_kept = mask.sum()
+        mask *= mask.size / n_kept if n_kept else 0.0
+    if sample_weight is None:
+        return mask
+    mask, sw = squeeze_or_expand_to_same_rank(mask, np.asarray(_raw(sample_weight), np.float64))
+    return sw * mask
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):

@@ -129,7 +129,10 @@ class Mean(Metric):
 
     def result(self):
         """Return total / count (0 before any update)."""
-        return float(np.float32(self.total) / np.float32(self.count)) if self.count else 0.0
+        if not self.count:
+            return 0.0
+        # Divide in the metric's dtype, as Keras's variables do (float64 metrics stay float64).
+        return float(np.asarray(self.total, self.dtype) / np.asarray(self.count, self.dtype))
 
 
 class Sum(Mean):

@@ -25,10 +25,10 @@ def _np(x):
 
 # -- per-sample metric functions ----------------------------------------------------------------
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """1.0 where ``y_pred > threshold`` matches the 0/1 label, averaged over the last axis."""
+    """1.0 where ``y_pred > threshold`` matches the 0/1 label, elementwise (as Keras 3)."""
     y_true, y_pred = squeeze_or_expand_to_same_rank(_np(y_true), _np(y_pred))
     hits = (y_pred > threshold).astype(y_true.dtype) == y_true
-    return np.mean(hits, axis=-1, dtype=floatx())
+    return hits.astype(floatx())
 
 
 def categorical_accuracy(y_true, y_pred):

@@ -29,9 +29,11 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     y_true = _cast_like(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    logits = y_pred if from_logits else y_pred._keras_logits
-    if logits is not None:
-        return ops.sigmoid_crossentropy_with_logits(y_true, logits, axis=axis)
+    if from_logits:
+        return ops.sigmoid_crossentropy_with_logits(y_true, y_pred, axis=axis)
+    if y_pred._keras_logits is not None:
+        return ops.sigmoid_crossentropy_with_logits(y_true, y_pred._keras_logits, axis=axis,
+                                                    probs=y_pred.value)
     # Keras's probability route: clip to [eps, 1 - eps] (in the prediction's dtype).
     eps = epsilon()
     p = ops.clip(y_pred, eps, 1.0 - eps)

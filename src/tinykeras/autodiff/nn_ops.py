@@ -216,11 +216,12 @@ def _softmax(x, axis=-1):
 
 
 @op
-def sigmoid_crossentropy_with_logits(labels, logits, axis=None):
+def sigmoid_crossentropy_with_logits(labels, logits, axis=None, probs=None):
     """Binary crossentropy of ``labels`` against ``sigmoid(logits)``, elementwise or averaged
     over ``axis`` (one value per sample, as the loss needs).
 
-    Uses ``max(z, 0) - z*y + log(1 + exp(-|z|))``, which is exact for any ``z``.
+    Uses ``max(z, 0) - z*y + log(1 + exp(-|z|))``, which is exact for any ``z``. ``probs``
+    may pass ``sigmoid(logits)`` when the forward pass already has it, to save recomputing it.
     """
     z = logits
     loss = np.maximum(z, 0) - z * labels + np.log1p(np.exp(-np.abs(z)))
@@ -238,7 +239,7 @@ def sigmoid_crossentropy_with_logits(labels, logits, axis=None):
         # dL/dz = sigmoid(z) - y: the fused shortcut, valid only for sigmoid with BCE.
         return (
             -g * z if needs[0] else None,
-            g * (_sigmoid(z) - labels) if needs[1] else None,
+            g * ((_sigmoid(z) if probs is None else probs) - labels) if needs[1] else None,
         )
 
     return loss.astype(z.dtype, copy=False), vjp

@@ -6,6 +6,8 @@ nodes in reverse creation order, which is a reverse topological order because a 
 recorded after its inputs exist.
 """
 
+from itertools import repeat
+
 import numpy as np
 
 from tinykeras.autodiff.tensor import Tensor, wrap
@@ -100,9 +102,11 @@ class GradientTape:
         targets = target if isinstance(target, (list, tuple)) else [target]
         targets = _flatten(targets)
         seeds = _flatten(output_gradients) if output_gradients is not None else None
-        flat = isinstance(sources, (list, tuple)) and all(isinstance(s, Tensor) for s in sources)
-        leaves = list(sources) if flat else _flatten(sources)
-        grads = backward(self._nodes, targets, seeds, keep={id(s) for s in leaves})
+        # map() with builtins keeps this per-step bookkeeping out of Python frames.
+        flat = isinstance(sources, (list, tuple)) and all(
+            map(isinstance, sources, repeat(Tensor)))
+        leaves = sources if flat else _flatten(sources)
+        grads = backward(self._nodes, targets, seeds, keep=set(map(id, leaves)))
         if not self.persistent:
             self._nodes = []
 
@@ -113,7 +117,7 @@ class GradientTape:
             return None if g is None else wrap(g)
 
         if flat:  # the common case (a model's variables): no structure to rebuild
-            return type(sources)(lookup(s) for s in sources)
+            return type(sources)(map(lookup, sources))
         return _map_structure(lookup, sources)
 
 
@@ -133,7 +137,10 @@ def backward(nodes, targets, seeds=None, keep=frozenset()):
             continue
         for inp, need, gi in zip(inputs, needs, vjp(g, needs)):
             if need and gi is not None:
-                _accumulate(grads, id(inp), gi)
+                key = id(inp)
+                prev = grads.get(key)
+                # A new array rather than ``+=``: a vjp may hand one array to several inputs.
+                grads[key] = gi if prev is None else prev + gi
     return grads
 
 

@@ -84,7 +84,7 @@ class Layer:
         if isinstance(inputs, KerasTensor):
             return self._symbolic_call(inputs)
         if not isinstance(inputs, Tensor):
-            inputs = wrap(_to_array(inputs, self.dtype, self.name))
+            inputs = wrap(_to_array(inputs, self._np_dtype, self.name))
         elif inputs.value.dtype != self._np_dtype and inputs.value.dtype.kind in "biuf":
             inputs = ops.cast(inputs, self.dtype)  # Keras autocasts inputs to the layer dtype
         if not self.built:

@@ -244,7 +244,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Return the model's outputs for ``x`` as a NumPy array in floatx, batch by batch."""
         batch_size = data.check_batch_size(batch_size)
-        x = data.to_array(x, "x", dtype=self.dtype)
+        x = data.to_array(x, "x", dtype=self._np_dtype)
         self._ensure_built(x)
         if len(x) <= batch_size and not callbacks:
             return self(x).value  # one batch: no bookkeeping (one-row predict is hot)

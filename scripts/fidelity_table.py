@@ -44,8 +44,9 @@ def aggregate(records: list) -> dict:
     for r in records:
         key = (r["section"], r["item"], r["dtype"])
         row = rows.setdefault(key, {"n": 0, "abs": 0.0, "rel": 0.0, "used": 0.0, "where": "",
-                                    "rtol": r["rtol"], "passed": True})
+                                    "rtol": r["rtol"], "passed": True, "refs": set()})
         row["n"] += 1
+        row["refs"].add(r.get("reference", "Keras"))
         row["abs"] = max(row["abs"], r["worst_abs"])
         row["rel"] = max(row["rel"], r["worst_rel"])
         row["rtol"] = max(row["rtol"], r["rtol"])
@@ -83,20 +84,22 @@ def render(run: dict) -> str:
                   "| tolerance used (worst, where) |",
                   "|---|---:|---:|---:|---:|---:|---|"]
         for item in items:
-            cells, n, worst = [], 0, None
+            cells, n, worst, refs = [], 0, None, set()
             for dtype in DTYPES:
                 row = rows.get((section, item, dtype))
                 if row is None:
                     cells += ["-", "-"]
                     continue
                 n += row["n"]
+                refs |= row["refs"] - {"Keras"}
                 cells += [_number(row["abs"]), _number(row["rel"])]
                 if worst is None or row["used"] > worst[0]:
                     worst = (row["used"], dtype, row["where"], row["passed"])
             used = f"{worst[0] * 100:.2g}% ({worst[1]}, {worst[2]})"
             if not worst[3]:
                 used = "**FAILED** " + used
-            lines.append(f"| {item} | {n} | " + " | ".join(cells) + f" | {used} |")
+            label = item + "".join(f" (against {ref})" for ref in sorted(refs))
+            lines.append(f"| {label} | {n} | " + " | ".join(cells) + f" | {used} |")
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ import numbers
 import numpy as np
 
 from tinykeras.backend import global_rng, make_rng, standardize_dtype
+from tinykeras.utils.serialization import lookup_class, serialize_keras_object
 
 # sqrt(scale / n) is the stddev *after* truncation at 2 sigma; a standard normal truncated
 # to [-2, 2] has stddev 0.87962566103423978, so the pre-truncation stddev is divided by it.
@@ -530,17 +531,7 @@ def serialize(initializer) -> dict:
     >>> serialize(Zeros())
     {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}
     """
-    cls = type(initializer)
-    if ALL_OBJECTS_DICT.get(cls.__name__) is cls:
-        module, registered_name = "keras.initializers", None
-    else:
-        module, registered_name = cls.__module__, cls.__name__
-    return {
-        "module": module,
-        "class_name": cls.__name__,
-        "config": initializer.get_config(),
-        "registered_name": registered_name,
-    }
+    return serialize_keras_object(initializer, "keras.initializers", ALL_OBJECTS_DICT)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Initializer:
@@ -551,13 +542,7 @@ def deserialize(config, custom_objects: dict | None = None) -> Initializer:
     """
     if isinstance(config, str):
         config = {"class_name": config, "config": {}}
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise _unknown(config)
-    lookup = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    name = config.get("registered_name") or config["class_name"]
-    cls = lookup.get(name) or lookup.get(config["class_name"])
-    if cls is None:
-        raise _unknown(config["class_name"])
+    cls = lookup_class(config, ALL_OBJECTS_DICT, custom_objects, _unknown)
     return cls.from_config(config.get("config") or {})
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from tinykeras.autodiff import Tensor, ops
 from tinykeras.backend import epsilon, standardize_dtype
 from tinykeras.utils.naming import to_snake_case
+from tinykeras.utils.serialization import lookup_class, serialize_keras_object
 
 REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", "none", None)
 
@@ -485,25 +486,17 @@ def get(identifier):
             return ALL_OBJECTS[identifier]()
         fn = FUNCTIONS.get(identifier) or ALIASES.get(identifier)
         if fn is None:
-            raise ValueError(
-                f"Could not interpret loss identifier: {identifier!r}. Expected one of "
-                f"{sorted(set(FUNCTIONS) | set(ALIASES) | set(ALL_OBJECTS))}."
-            )
+            raise _unknown(identifier)
         return fn
     if callable(identifier):
         return identifier
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    raise _unknown(identifier)
 
 
 def serialize(loss) -> dict | str:
     """Return a Keras config dict for a Loss, or the name of a loss function."""
     if isinstance(loss, Loss):
-        return {
-            "module": "keras.losses",
-            "class_name": type(loss).__name__,
-            "config": loss.get_config(),
-            "registered_name": None,
-        }
+        return serialize_keras_object(loss, "keras.losses", ALL_OBJECTS)
     return getattr(loss, "__name__", loss)
 
 
@@ -511,9 +504,17 @@ def deserialize(config, custom_objects=None):
     """Rebuild a loss from ``serialize`` output (never imports or runs named code)."""
     if isinstance(config, str):
         return get(config)
-    name = config.get("class_name")
-    table = {**ALL_OBJECTS, **(custom_objects or {})}
-    if name not in table:
-        raise ValueError(f"Unknown loss class {name!r}. Expected one of {sorted(table)}.")
-    return table[name].from_config(config.get("config", {}))
+    cls = lookup_class(config, ALL_OBJECTS, custom_objects, _unknown_loss)
+    return cls.from_config(config.get("config") or {})
+
+
+def _unknown(identifier) -> ValueError:
+    return ValueError(
+        f"Could not interpret loss identifier: {identifier!r}. Expected one of "
+        f"{sorted(set(FUNCTIONS) | set(ALIASES) | set(ALL_OBJECTS))}."
+    )
+
+
+def _unknown_loss(name) -> ValueError:
+    return ValueError(f"Unknown loss class {name!r}. Expected one of {sorted(ALL_OBJECTS)}.")
 

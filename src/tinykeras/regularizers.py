@@ -22,6 +22,7 @@ import numpy as np
 
 from tinykeras.autodiff import ops
 from tinykeras.backend import epsilon
+from tinykeras.utils.serialization import lookup_class, serialize_keras_object
 
 
 def _validate_factor(value, name: str) -> float:
@@ -222,17 +223,7 @@ def serialize(regularizer) -> dict:
     >>> serialize(L2(0.1))["config"]
     {'l2': 0.1}
     """
-    cls = type(regularizer)
-    if ALL_OBJECTS_DICT.get(cls.__name__) is cls:
-        module, registered_name = "keras.regularizers", None
-    else:
-        module, registered_name = cls.__module__, cls.__name__
-    return {
-        "module": module,
-        "class_name": cls.__name__,
-        "config": regularizer.get_config(),
-        "registered_name": registered_name,
-    }
+    return serialize_keras_object(regularizer, "keras.regularizers", ALL_OBJECTS_DICT)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
@@ -246,13 +237,7 @@ def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
         return L1L2(l1=0.01, l2=0.01)
     if isinstance(config, str):
         config = {"class_name": config, "config": {}}
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise _unknown(config)
-    lookup = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    name = config.get("registered_name") or config["class_name"]
-    cls = lookup.get(name) or lookup.get(config["class_name"])
-    if cls is None:
-        raise _unknown(config["class_name"])
+    cls = lookup_class(config, ALL_OBJECTS_DICT, custom_objects, _unknown)
     return cls.from_config(config.get("config") or {})
 
 

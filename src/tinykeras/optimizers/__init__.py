@@ -13,6 +13,7 @@ from tinykeras.optimizers.base import Optimizer
 from tinykeras.optimizers.nadam import Nadam
 from tinykeras.optimizers.rmsprop import RMSprop
 from tinykeras.optimizers.sgd import SGD
+from tinykeras.utils.serialization import serialize_keras_object
 
 __all__ = [
     "SGD",
@@ -34,16 +35,12 @@ ALL_OBJECTS_DICT = {
     cls.__name__.lower(): cls
     for cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)
 }
+_BY_CLASS_NAME = {cls.__name__: cls for cls in ALL_OBJECTS_DICT.values()}
 
 
 def serialize(optimizer: Optimizer) -> dict:
     """Return ``{"module": "keras.optimizers", "class_name", "config", "registered_name"}``."""
-    return {
-        "module": "keras.optimizers",
-        "class_name": type(optimizer).__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None,
-    }
+    return serialize_keras_object(optimizer, "keras.optimizers", _BY_CLASS_NAME)
 
 
 def deserialize(config: dict, custom_objects=None) -> Optimizer:

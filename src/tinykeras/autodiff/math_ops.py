@@ -83,34 +83,30 @@ def power(x1, x2):
     return out, vjp
 
 
-@op
-def maximum(x1, x2):
-    """Elementwise maximum; at ties the gradient is split evenly."""
-    out = np.maximum(x1, x2)
+def _pick_vjp(x1, x2, first_wins):
+    """The vjp of an elementwise selection: ``g`` goes where ``first_wins`` picked ``x1``,
+    else to ``x2``, split evenly at ties (as JAX does)."""
 
     def vjp(g, needs):
-        w = np.where(np.greater(x1, x2), 1.0, np.where(np.equal(x1, x2), 0.5, 0.0)).astype(g.dtype)
+        w = np.where(first_wins, 1.0, np.where(np.equal(x1, x2), 0.5, 0.0)).astype(g.dtype)
         return (
             unbroadcast(g * w, _shape(x1)) if needs[0] else None,
             unbroadcast(g * (1 - w), _shape(x2)) if needs[1] else None,
         )
 
-    return out, vjp
+    return vjp
+
+
+@op
+def maximum(x1, x2):
+    """Elementwise maximum; at ties the gradient is split evenly."""
+    return np.maximum(x1, x2), _pick_vjp(x1, x2, np.greater(x1, x2))
 
 
 @op
 def minimum(x1, x2):
     """Elementwise minimum; at ties the gradient is split evenly."""
-    out = np.minimum(x1, x2)
-
-    def vjp(g, needs):
-        w = np.where(np.less(x1, x2), 1.0, np.where(np.equal(x1, x2), 0.5, 0.0)).astype(g.dtype)
-        return (
-            unbroadcast(g * w, _shape(x1)) if needs[0] else None,
-            unbroadcast(g * (1 - w), _shape(x2)) if needs[1] else None,
-        )
-
-    return out, vjp
+    return np.minimum(x1, x2), _pick_vjp(x1, x2, np.less(x1, x2))
 
 
 @op

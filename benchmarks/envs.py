@@ -9,13 +9,14 @@ from pathlib import Path
 
 VENV_ROOT = Path(__file__).resolve().parent / ".venvs"
 
-# What each environment installs. numpy is pinned to the runner's version so that data handling
-# is identical everywhere; torch 2.13.0 is the CPU wheel on this machine's disk (a looser pin
-# would download a multi-GB CUDA build). tinykeras is not installed in any of them.
+# What each environment installs, pinned to the versions docs/benchmarks.md was measured with.
+# numpy is pinned to the runner's own version so that data handling is identical everywhere;
+# torch 2.13.0 is the CPU wheel on this machine's disk (a looser pin would download a multi-GB
+# CUDA build). tinykeras is not installed in any of them.
 ENV_PACKAGES = {
     "torch": ["torch==2.13.0", "threadpoolctl"],
-    "jax": ["jax", "jaxlib", "optax", "threadpoolctl"],
-    "keras": ["keras", "jax", "jaxlib", "threadpoolctl"],
+    "jax": ["jax==0.10.2", "jaxlib==0.10.2", "optax==0.2.8", "threadpoolctl"],
+    "keras": ["keras==3.15.1", "jax==0.10.2", "jaxlib==0.10.2", "threadpoolctl"],
 }
 
 

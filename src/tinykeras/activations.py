@@ -139,7 +139,7 @@ ALL_OBJECTS["swish"] = silu
 # (for sigmoid and softmax it also records the logits for the crossentropy losses).
 FUSED = {
     linear: "linear", sigmoid: "sigmoid", softmax: "softmax", tanh: "tanh", relu: "relu",
-    relu6: "relu6", selu: "selu",
+    relu6: "relu6", selu: "selu", elu: "elu",
     softplus: "softplus", softsign: "softsign", exponential: "exponential",
     hard_sigmoid: "hard_sigmoid", silu: "silu", mish: "mish", gelu: "gelu",
 }

@@ -33,10 +33,10 @@ def _scalar(value: float, dtype) -> np.ndarray:
     return arr
 
 
-def _sigmoid(x):
+def _sigmoid(x, out=None):
     # NOTE: exp(-x) would overflow for very negative x (x < -88 in float32). Clamping -x first
     # keeps NumPy quiet and costs nothing in accuracy: sigmoid(-88) is already ~6e-39.
-    out = np.negative(x)
+    out = np.negative(x, out=out)
     dtype = out.dtype
     np.minimum(out, _scalar(_EXP_MAX.get(dtype, 709.0), dtype), out=out)
     np.exp(out, out=out)
@@ -51,8 +51,8 @@ def _sigmoid_grad(x, y):
     return out
 
 
-def _relu(x):
-    return np.maximum(x, _scalar(0.0, x.dtype))
+def _relu(x, out=None):
+    return np.maximum(x, _scalar(0.0, x.dtype), out=out)
 
 
 def _softplus(x):

@@ -126,9 +126,15 @@ class Model(Trainer, Layer):
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
-    def _ensure_built(self, x):
+    def _ensure_built(self, x, batch_size=None):
+        """Build for ``x`` if needed, and check its shape once, before any batch runs (the
+        error shows the first batch's shape, as Keras's does)."""
         if not self.built:
             self.build((None,) + tuple(x.shape[1:]))
+        layers = self.layers
+        if layers and layers[0]._input_last_dim is not None:
+            rows = len(x) if batch_size is None else min(len(x), batch_size)
+            layers[0]._check_input((rows,) + tuple(x.shape[1:]))
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

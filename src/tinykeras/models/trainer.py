@@ -14,6 +14,7 @@ from tinykeras.autodiff import GradientTape
 from tinykeras.backend import floatx, global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger
 from tinykeras.models import data
+from tinykeras.models.compiled import CompiledStep
 
 
 class Trainer:
@@ -29,6 +30,9 @@ class Trainer:
         self._metric_ids = []
         self._loss_total = 0.0
         self._loss_count = 0
+        self.jit_compile = True
+        self.run_eagerly = False
+        self._compiled_step = None
 
     # -- compile -------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -71,6 +75,8 @@ class Trainer:
         self._compile_config = {"optimizer": optimizer, "loss": loss,
                                 "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics}
+        self.jit_compile = jit_compile not in (False, None)
+        self.run_eagerly = bool(run_eagerly)
         self.compiled = True
         self.stop_training = False
         self._loss_total = 0.0
@@ -95,6 +101,17 @@ class Trainer:
         if self._metric_ids:
             self._update_metrics(y, y_pred, sample_weight)
         return float(loss.value)
+
+    def _fit_step(self, x, y, sample_weight=None):
+        """One step of ``fit``: the compiled step when it applies, else ``train_step``."""
+        if self._compiled_step is not None:
+            result = self._compiled_step(x, y, sample_weight)
+            if result is not None:
+                loss, y_pred = result
+                if self._metric_ids:
+                    self._update_metrics(y, y_pred, sample_weight)
+                return loss
+        return self.train_step(x, y, sample_weight)
 
     def test_step(self, x, y, sample_weight=None):
         """Compute the loss of one batch without training; update the metrics."""
@@ -140,6 +157,12 @@ class Trainer:
         ) or any(v.regularizer is not None for v in self.weights)
         if not self.optimizer.built:
             self.optimizer.build(self._train_variables)
+        # The fused step when it applies (see models/compiled.py); train_step otherwise.
+        self._compiled_step = None
+        if self.jit_compile and not self.run_eagerly and (
+            type(self).train_step is Trainer.train_step
+        ):
+            self._compiled_step = CompiledStep.build(self)
 
     # -- fit -----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -164,7 +187,7 @@ class Trainer:
             validation_data = val
         val = self._prepare_validation(validation_data)
         n = len(x)
-        self._ensure_built(x)
+        self._ensure_built(x, batch_size)
         self._prepare_training()
         steps = data.num_batches(n, batch_size)
         if steps_per_epoch is not None:
@@ -190,7 +213,7 @@ class Trainer:
                     cbs.call("on_train_batch_begin", step, {})
                 xb = x[idx]
                 sw = None if sample_weight is None else sample_weight[idx]
-                loss = self.train_step(xb, y[idx], sw)
+                loss = self._fit_step(xb, y[idx], sw)
                 self._loss_total += loss * len(xb)
                 self._loss_count += len(xb)
                 if batch_hooks:
@@ -219,7 +242,7 @@ class Trainer:
         self._assert_compiled("evaluate")
         batch_size = data.check_batch_size(batch_size)
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight, None)
-        self._ensure_built(x)
+        self._ensure_built(x, batch_size)
         self._prepare_eval()
         self.reset_metrics()
         cbs = CallbackList(callbacks, model=self)
@@ -245,7 +268,7 @@ class Trainer:
         """Return the model's outputs for ``x`` as a NumPy array in floatx, batch by batch."""
         batch_size = data.check_batch_size(batch_size)
         x = data.to_array(x, "x", dtype=self._np_dtype)
-        self._ensure_built(x)
+        self._ensure_built(x, batch_size)
         if len(x) <= batch_size and not callbacks:
             return self(x).value  # one batch: no bookkeeping (one-row predict is hot)
         cbs = CallbackList(callbacks, model=self)
@@ -267,7 +290,7 @@ class Trainer:
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
         self._ensure_built(x)
         self._prepare_training()
-        loss = self.train_step(x, y, sample_weight)
+        loss = self._fit_step(x, y, sample_weight)
         self._loss_total += loss * len(x)
         self._loss_count += len(x)
         return self._result(return_dict)

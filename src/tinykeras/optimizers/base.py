@@ -323,6 +323,21 @@ class Optimizer:
         else:
             self._apply_subset(grads, variables)
 
+    def gradient_buffers(self) -> list | None:
+        """Views of the flat gradient buffer, one per built variable in build order, for a
+        training step that writes its gradients in place (``apply_buffered`` then updates).
+        None when the variables span several dtypes (one buffer each)."""
+        if not self.built or len(self._packed.slabs) != 1:
+            return None
+        slab = self._packed.slabs[0]
+        return [slab.grad[s:e].reshape(shape) for (s, e), shape in zip(slab.spans, slab.shapes)]
+
+    def apply_buffered(self) -> None:
+        """Update every built variable from the gradients already in ``gradient_buffers()``."""
+        packed = self._packed
+        packed.slabs[0].rebind_if_moved()
+        self._step(packed.whole, packed.parts, self._trainable_variables, self._decay_targets)
+
     def _apply_subset(self, grads, variables) -> None:
         """Apply to some of the built variables (or all, reordered): one update each."""
         kept = [(g, v) for g, v in zip(grads, variables) if g is not None]

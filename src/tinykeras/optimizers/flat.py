@@ -158,9 +158,13 @@ class Slab:
                         f"Gradient for variable '{v.path}' has shape {a.shape}, but the "
                         f"variable has shape {shape}."
                     )
+        self.rebind_if_moved()
+        np.concatenate([a.ravel() for a in arrays], out=self.grad, casting="same_kind")
+
+    def rebind_if_moved(self) -> None:
+        """``rebind`` when any variable's storage is no longer its view (cheap check)."""
         if not all(map(operator.is_, map(_value_of, self.variables), self.views)):
             self.rebind()
-        np.concatenate([a.ravel() for a in arrays], out=self.grad, casting="same_kind")
 
     def rebind(self) -> None:
         """Point each variable back at its view, taking its current value, if its storage was

@@ -105,3 +105,23 @@ def test_batches_it_cannot_run_fall_back_to_the_tape():
     np.testing.assert_allclose(fast_loss, taped_loss, rtol=1e-6)
     with pytest.raises(ValueError, match="outside the valid range"):
         fast.fit(X, np.full(70, 7), epochs=1, verbose=0)  # the tape path explains the error
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_predict_runs_the_same_arithmetic_as_calling_the_model(case):
+    model, _ = _fit(case, "auto", "float32", epochs=1)
+    from tinykeras.models import compiled
+
+    assert compiled.is_dense_stack(model.layers)
+    np.testing.assert_array_equal(model.predict(X, batch_size=16), model(X).numpy())
+    np.testing.assert_array_equal(model.predict(X[:1]), model(X[:1]).numpy())
+
+
+def test_calling_a_dense_stack_keeps_the_logits_and_checks_the_input():
+    model = Sequential([Input(shape=(6,)), Dense(4, activation="relu"),
+                        Dense(3, activation="softmax", name="out")])
+    out = model(X[:5])
+    np.testing.assert_allclose(out._keras_logits.numpy(), model.layers[1](
+        model.layers[0](X[:5])).__getattribute__("_keras_logits").numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 6"):
+        model(np.zeros((2, 5)))

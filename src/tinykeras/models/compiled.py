@@ -187,6 +187,32 @@ class CompiledStep:
         return zs, acts
 
 
+def forward(layers, x, with_logits=False):
+    """The outputs of a stack of fused-activation Dense layers for ``x``, as NumPy arrays:
+    the arithmetic of ``ops.dense`` without tape, tensors or layer-call checks (predict).
+    With ``with_logits``, return ``(outputs, last layer's x @ kernel + bias)``."""
+    a = z = x
+    for layer in layers:
+        z = np.matmul(a, layer.kernel.value)
+        if layer.bias is not None:
+            z += layer.bias.value
+        name = layer._fused
+        if name == "linear":
+            a = z
+        elif name == "softmax":
+            a = _softmax(z)
+        else:
+            a = ELEMENTWISE[name][0](z)
+    return (a, z) if with_logits else a
+
+
+def is_dense_stack(layers) -> bool:
+    """True when every layer is a built Dense with a fused activation (``forward`` applies)."""
+    return bool(layers) and all(
+        type(la) is Dense and la.built and la._fused is not None for la in layers
+    )
+
+
 def _valid_labels(labels, num_classes) -> bool:
     if labels.size == 0:
         return True

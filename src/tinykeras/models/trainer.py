@@ -5,6 +5,8 @@ forward pass recorded on a tape -> loss (+ regularization penalties) -> backward
 (``tape.gradient``) -> ``optimizer.apply`` updates the variables in place -> metrics.
 """
 
+from functools import partial
+
 import numpy as np
 
 from tinykeras import losses as losses_module
@@ -13,7 +15,7 @@ from tinykeras import optimizers as optimizers_module
 from tinykeras.autodiff import GradientTape
 from tinykeras.backend import floatx, global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger
-from tinykeras.models import data
+from tinykeras.models import compiled, data
 from tinykeras.models.compiled import CompiledStep
 
 
@@ -269,8 +271,13 @@ class Trainer:
         batch_size = data.check_batch_size(batch_size)
         x = data.to_array(x, "x", dtype=self._np_dtype)
         self._ensure_built(x, batch_size)
+        layers = self.layers
+        if compiled.is_dense_stack(layers):
+            run = partial(compiled.forward, layers)  # no tensors or tape: the same arithmetic
+        else:
+            run = self._call_to_array
         if len(x) <= batch_size and not callbacks:
-            return self(x).value  # one batch: no bookkeeping (one-row predict is hot)
+            return run(x)  # one batch: no bookkeeping (one-row predict is hot)
         cbs = CallbackList(callbacks, model=self)
         cbs.call("on_predict_begin", {})
         outs = []
@@ -278,7 +285,7 @@ class Trainer:
             if steps is not None and i >= steps:
                 break
             cbs.call("on_predict_batch_begin", i, {})
-            outs.append(self(x[sl]).value)
+            outs.append(run(x[sl]))
             cbs.call("on_predict_batch_end", i, {"outputs": outs[-1]})
         cbs.call("on_predict_end", {})
         return np.concatenate(outs, axis=0)
@@ -305,6 +312,9 @@ class Trainer:
         loss = self.test_step(x, y, sample_weight)
         self._loss_total, self._loss_count = loss * len(x), len(x)
         return self._result(return_dict)
+
+    def _call_to_array(self, x):
+        return self(x).value
 
     def predict_on_batch(self, x):
         """Return the outputs for one batch as a NumPy array."""

@@ -67,7 +67,8 @@ class CompiledStep:
         logits_activation = _LOSSES[fn]
         if (loss.reduction not in ("sum_over_batch_size", "mean")
                 or kwargs.get("axis", -1) != -1 or kwargs.get("ignore_class") is not None
-                or model._loss_weight is not None or model._regularized):
+                or model._loss_weight is not None or model._regularized
+                or loss.dtype not in (None, model.dtype)):
             return None
         from_logits = kwargs.get("from_logits", False)
         if logits_activation and not from_logits and layers[-1]._fused != logits_activation:

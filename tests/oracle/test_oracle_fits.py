@@ -57,12 +57,17 @@ FITS = {
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("jit_compile", ["auto", False], ids=["compiled step", "tape step"])
 @pytest.mark.parametrize("name", list(FITS))
-def test_fit_matches_keras(name, floatx):
+def test_fit_matches_keras(name, jit_compile, floatx):
+    # Both of tinykeras's training steps: the compiled one (the default) and the tape one.
     (n_in, layers), data, loss, optimizer, metrics, options = FITS[name]
+    if jit_compile is False:
+        name = f"{name} [tape step]"
     x, y = data(floatx)
     ours, theirs = build_pair(n_in, layers)
-    ours.compile(optimizer=optimizer(tk.optimizers), loss=loss(tk.losses), metrics=metrics)
+    ours.compile(optimizer=optimizer(tk.optimizers), loss=loss(tk.losses), metrics=metrics,
+                 jit_compile=jit_compile)
     theirs.compile(optimizer=optimizer(keras.optimizers), loss=loss(keras.losses),
                    metrics=metrics)
     fit = {"epochs": EPOCHS, "batch_size": 32, "shuffle": False, "verbose": 0, **options}

@@ -47,22 +47,10 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase``
-    the exponent is floored, so the rate drops every ``decay_steps`` steps.
+class _RateDecay(LearningRateSchedule):
+    """Shared by the schedules that decay ``decay_rate`` per ``decay_steps`` steps."""
 
-    >>> print(ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20))
-    0.025
-    """
-
-    def __init__(
-        self,
-        initial_learning_rate: float,
-        decay_steps: int,
-        decay_rate: float,
-        staircase: bool = False,
-        name: str = "ExponentialDecay",
-    ):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         _check_decay_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -70,13 +58,10 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase = staircase
         self.name = name
 
-    def __call__(self, step):
-        dtype = floatx()
+    def _progress(self, step, dtype):
+        """``step / decay_steps``, floored with ``staircase``."""
         p = _as_float(step, dtype) / _as_float(self.decay_steps, dtype)
-        if self.staircase:
-            p = np.floor(p)
-        decay = _as_float(self.decay_rate, dtype) ** p
-        return _as_float(self.initial_learning_rate, dtype) * decay
+        return np.floor(p) if self.staircase else p
 
     def get_config(self):
         """Return the constructor arguments as a dict."""
@@ -89,34 +74,37 @@ class ExponentialDecay(LearningRateSchedule):
         }
 
 
-class InverseTimeDecay(LearningRateSchedule):
-    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``; with ``staircase``
-    the ratio ``step / decay_steps`` is floored."""
+class ExponentialDecay(_RateDecay):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase``
+    the exponent is floored, so the rate drops every ``decay_steps`` steps.
 
-    def __init__(
-        self,
-        initial_learning_rate: float,
-        decay_steps: int,
-        decay_rate: float,
-        staircase: bool = False,
-        name: str = "InverseTimeDecay",
-    ):
-        _check_decay_steps(decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+    >>> print(ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20))
+    0.025
+    """
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False, name: str = "ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         dtype = floatx()
-        p = _as_float(step, dtype) / _as_float(self.decay_steps, dtype)
-        if self.staircase:
-            p = np.floor(p)
+        decay = _as_float(self.decay_rate, dtype) ** self._progress(step, dtype)
+        return _as_float(self.initial_learning_rate, dtype) * decay
+
+
+class InverseTimeDecay(_RateDecay):
+    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``; with ``staircase``
+    the ratio ``step / decay_steps`` is floored."""
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False, name: str = "InverseTimeDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def __call__(self, step):
+        dtype = floatx()
+        p = self._progress(step, dtype)
         denom = _as_float(1, dtype) + _as_float(self.decay_rate, dtype) * p
         return _as_float(self.initial_learning_rate, dtype) / denom
-
-    get_config = ExponentialDecay.get_config
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):

@@ -3,6 +3,8 @@
 One step, from ``fit`` to the weight update, reads top to bottom in ``train_step``:
 forward pass recorded on a tape -> loss (+ regularization penalties) -> backward pass
 (``tape.gradient``) -> ``optimizer.apply`` updates the variables in place -> metrics.
+For stacks of Dense layers ``fit`` runs the same arithmetic compiled (``models/compiled.py``)
+unless ``compile(jit_compile=False)`` asks for this step.
 """
 
 from functools import partial
@@ -16,7 +18,6 @@ from tinykeras.autodiff import GradientTape
 from tinykeras.backend import floatx, global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger
 from tinykeras.models import compiled, data
-from tinykeras.models.compiled import CompiledStep
 
 
 class Trainer:
@@ -164,7 +165,7 @@ class Trainer:
         if self.jit_compile and not self.run_eagerly and (
             type(self).train_step is Trainer.train_step
         ):
-            self._compiled_step = CompiledStep.build(self)
+            self._compiled_step = compiled.CompiledStep.build(self)
 
     # -- fit -----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,

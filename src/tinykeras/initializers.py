@@ -23,7 +23,7 @@ import numbers
 import numpy as np
 
 from tinykeras.backend import global_rng, make_rng, standardize_dtype
-from tinykeras.utils.serialization import lookup_class, serialize_keras_object
+from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 # sqrt(scale / n) is the stddev *after* truncation at 2 sigma; a standard normal truncated
 # to [-2, 2] has stddev 0.87962566103423978, so the pre-truncation stddev is divided by it.
@@ -540,10 +540,7 @@ def deserialize(config, custom_objects: dict | None = None) -> Initializer:
     Classes come only from this module's table or ``custom_objects``: nothing named in the
     config is imported.
     """
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    cls = lookup_class(config, ALL_OBJECTS_DICT, custom_objects, _unknown)
-    return cls.from_config(config.get("config") or {})
+    return deserialize_keras_object(config, ALL_OBJECTS_DICT, custom_objects, _unknown)
 
 
 def get(identifier):

@@ -18,7 +18,7 @@ import numpy as np
 from tinykeras.autodiff import Tensor, ops
 from tinykeras.backend import epsilon, standardize_dtype
 from tinykeras.utils.naming import to_snake_case
-from tinykeras.utils.serialization import lookup_class, serialize_keras_object
+from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", "none", None)
 
@@ -181,7 +181,7 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Return the reduced loss of ``y_pred`` against ``y_true`` as a scalar Tensor."""
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
-        y_true = _as_array(y_true, y_pred)
+        y_true = _as_array(y_true)
         if y_true.shape[:1] != tuple(y_pred.shape[:1]):
             raise ValueError(
                 f"Loss '{self.name}': `y_true` and `y_pred` must have the same number of "
@@ -423,7 +423,7 @@ def _raw(x):
     return x.value if isinstance(x, Tensor) else x
 
 
-def _as_array(y_true, y_pred):
+def _as_array(y_true):
     y = np.asarray(_raw(y_true))
     if y.dtype.kind not in "biuf":
         raise ValueError(
@@ -503,9 +503,8 @@ def serialize(loss) -> dict | str:
 def deserialize(config, custom_objects=None):
     """Rebuild a loss from ``serialize`` output (never imports or runs named code)."""
     if isinstance(config, str):
-        return get(config)
-    cls = lookup_class(config, ALL_OBJECTS, custom_objects, _unknown_loss)
-    return cls.from_config(config.get("config") or {})
+        return get(config)  # a name may also be a loss function
+    return deserialize_keras_object(config, ALL_OBJECTS, custom_objects, _unknown_loss)
 
 
 def _unknown(identifier) -> ValueError:

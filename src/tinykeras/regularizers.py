@@ -22,7 +22,7 @@ import numpy as np
 
 from tinykeras.autodiff import ops
 from tinykeras.backend import epsilon
-from tinykeras.utils.serialization import lookup_class, serialize_keras_object
+from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def _validate_factor(value, name: str) -> float:
@@ -235,10 +235,7 @@ def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
     if config == "l1_l2":
         # Keras 2's special case: the string's defaults differ from the class's.
         return L1L2(l1=0.01, l2=0.01)
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    cls = lookup_class(config, ALL_OBJECTS_DICT, custom_objects, _unknown)
-    return cls.from_config(config.get("config") or {})
+    return deserialize_keras_object(config, ALL_OBJECTS_DICT, custom_objects, _unknown)
 
 
 def get(identifier):

@@ -18,6 +18,14 @@ def serialize_keras_object(obj, module: str, table: dict) -> dict:
     }
 
 
+def deserialize_keras_object(config, table: dict, custom_objects: dict | None, unknown):
+    """Rebuild an object from a serialized dict or a bare class name, via ``lookup_class``."""
+    if isinstance(config, str):
+        config = {"class_name": config, "config": {}}
+    cls = lookup_class(config, table, custom_objects, unknown)
+    return cls.from_config(config.get("config") or {})
+
+
 def lookup_class(config: dict, table: dict, custom_objects: dict | None, unknown):
     """Return the class a serialized dict names, from ``custom_objects`` or ``table``.
 

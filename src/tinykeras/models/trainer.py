@@ -162,10 +162,17 @@ class Trainer:
             self.optimizer.build(self._train_variables)
         # The fused step when it applies (see models/compiled.py); train_step otherwise.
         self._compiled_step = None
-        if self.jit_compile and not self.run_eagerly and (
-            type(self).train_step is Trainer.train_step
-        ):
+        if self.jit_compile and not self.run_eagerly and not self._overrides_user_code():
             self._compiled_step = compiled.CompiledStep.build(self)
+
+    def _overrides_user_code(self) -> bool:
+        """True when the model's class overrides a method the hand-written step skips."""
+        from tinykeras.models.sequential import Sequential
+
+        cls = type(self)
+        return (cls.train_step is not Trainer.train_step
+                or cls.compute_loss is not Trainer.compute_loss
+                or cls.call is not Sequential.call or cls.__call__ is not Sequential.__call__)
 
     # -- fit -----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -273,7 +280,7 @@ class Trainer:
         x = data.to_array(x, "x", dtype=self._np_dtype)
         self._ensure_built(x, batch_size)
         layers = self.layers
-        if compiled.is_dense_stack(layers):
+        if compiled.is_dense_stack(layers) and not self._overrides_user_code():
             run = partial(compiled.forward, layers)  # no tensors or tape: the same arithmetic
         else:
             run = self._call_to_array

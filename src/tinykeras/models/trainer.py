@@ -11,6 +11,7 @@ from functools import partial
 
 import numpy as np
 
+from tinykeras import distribute
 from tinykeras import losses as losses_module
 from tinykeras import metrics as metrics_module
 from tinykeras import optimizers as optimizers_module
@@ -36,6 +37,7 @@ class Trainer:
         self.jit_compile = True
         self.run_eagerly = False
         self._compiled_step = None
+        self._distribution = None
 
     # -- compile -------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -80,6 +82,7 @@ class Trainer:
                                 "weighted_metrics": weighted_metrics}
         self.jit_compile = jit_compile not in (False, None)
         self.run_eagerly = bool(run_eagerly)
+        self._distribution = distribute.distribution()  # compiled in a strategy's scope()
         self.compiled = True
         self.stop_training = False
         self._loss_total = 0.0
@@ -203,6 +206,13 @@ class Trainer:
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
         verbose = 1 if verbose == "auto" else int(verbose)
+        # Several MPI ranks (tinykeras.distribute): each takes its share of every batch.
+        dist = distribute.active_for(self)
+        fit_step, batches, current_logs = self._fit_step, data.epoch_batches, self._current_logs
+        if dist is not None:
+            verbose, callbacks = dist.begin_fit(self, n, batch_size, verbose, callbacks)
+            fit_step, batches = dist.fit_step(self), dist.epoch_batches
+            current_logs = partial(dist.logs, self)
 
         self.history = History()
         cbs = [self.history] + list(callbacks or [])
@@ -210,27 +220,29 @@ class Trainer:
             cbs.append(ProgbarLogger())
         cbs = CallbackList(cbs, model=self, verbose=verbose, epochs=epochs, steps=steps)
         batch_hooks = cbs.wants("on_train_batch_begin") or cbs.wants("on_train_batch_end")
+        if dist is not None:
+            batch_hooks = dist.agree(batch_hooks)  # per-batch logs are a collective
         rng = global_rng()
         self.stop_training = False
         cbs.call("on_train_begin", {})
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.call("on_epoch_begin", epoch, {})
-            for step, idx in enumerate(data.epoch_batches(n, batch_size, shuffle, rng)):
+            for step, idx in enumerate(batches(n, batch_size, shuffle, rng)):
                 if step >= steps:
                     break
                 if batch_hooks:
                     cbs.call("on_train_batch_begin", step, {})
                 xb = x[idx]
                 sw = None if sample_weight is None else sample_weight[idx]
-                loss = self._fit_step(xb, y[idx], sw)
+                loss = fit_step(xb, y[idx], sw)
                 self._loss_total += loss * len(xb)
                 self._loss_count += len(xb)
                 if batch_hooks:
-                    cbs.call("on_train_batch_end", step, self._current_logs())
+                    cbs.call("on_train_batch_end", step, current_logs())
                 if self.stop_training:
                     break
-            logs = self._current_logs()
+            logs = current_logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                          batch_size=validation_batch_size or batch_size,
@@ -241,6 +253,8 @@ class Trainer:
             if self.stop_training:
                 break
         cbs.call("on_train_end", {})
+        if dist is not None:
+            dist.end_fit(self)
         self.history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         self.history.model = self
         return self.history
@@ -256,17 +270,25 @@ class Trainer:
         self._prepare_eval()
         self.reset_metrics()
         cbs = CallbackList(callbacks, model=self)
+        dist = distribute.active_for(self)  # several MPI ranks: each evaluates its share
+        batches, current_logs = data.batch_slices(len(x), batch_size), self._current_logs
+        if dist is not None:
+            batches, current_logs = dist.evaluate_batches(len(x), batch_size), partial(
+                dist.logs, self)
+            batch_logs = dist.agree(cbs.wants("on_test_batch_end"))
         cbs.call("on_test_begin", {})
-        for i, sl in enumerate(data.batch_slices(len(x), batch_size)):
+        for i, sl in enumerate(batches):
             if steps is not None and i >= steps:
                 break
             cbs.call("on_test_batch_begin", i, {})
             sw = None if sample_weight is None else sample_weight[sl]
-            loss = self.test_step(x[sl], y[sl], sw)
-            self._loss_total += loss * (sl.stop - sl.start)
-            self._loss_count += sl.stop - sl.start
-            cbs.call("on_test_batch_end", i, self._current_logs())
-        logs = self._current_logs()
+            if sl.stop > sl.start:
+                loss = self.test_step(x[sl], y[sl], sw)
+                self._loss_total += loss * (sl.stop - sl.start)
+                self._loss_count += sl.stop - sl.start
+            if dist is None or batch_logs:
+                cbs.call("on_test_batch_end", i, current_logs())
+        logs = current_logs()
         cbs.call("on_test_end", logs)
         if return_dict:
             return logs
@@ -279,6 +301,9 @@ class Trainer:
         batch_size = data.check_batch_size(batch_size)
         x = data.to_array(x, "x", dtype=self._np_dtype)
         self._ensure_built(x, batch_size)
+        dist = distribute.active_for(self)
+        if dist is not None:  # several MPI ranks: each predicts a block, all get every row
+            return dist.predict(self, x, batch_size, steps, callbacks)
         layers = self.layers
         if compiled.is_dense_stack(layers) and not self._overrides_user_code():
             run = partial(compiled.forward, layers)  # no tensors or tape: the same arithmetic

@@ -120,6 +120,9 @@ class Optimizer:
         self._exclude_pattern = None
         self._decay_targets = []
         self._t = 1
+        # Data parallelism's hook (tinykeras.distribute installs it for the length of a fit):
+        # called with the flat gradient arrays of a step before anything else uses them.
+        self.gradient_reducer = None
 
     def _number(self, name, value, optional=False, low=0.0, high=math.inf, open_high=False):
         """Return ``value`` as a Python float after checking it lies in [low, high]."""
@@ -356,7 +359,14 @@ class Optimizer:
 
     def _step(self, segments, parts, variables, decay_targets) -> None:
         """The body of Keras's apply, once the gradients sit in the flat buffers: unscale,
-        accumulate, clip, decay, update, EMA, constraints, count."""
+        accumulate, clip, decay, update, EMA, constraints, count.
+
+        ``gradient_reducer``, when set, first gets the list of 1-D gradient arrays (one per
+        segment) and reduces them in place across processes, so that unscaling, clipping and
+        the update all see the global gradient. Every training path (``apply``, the buffered
+        compiled step) comes through here, so the hook cannot be bypassed."""
+        if self.gradient_reducer is not None:
+            self.gradient_reducer([seg.grad for seg in segments])
         iterations = int(self._iterations.value)
         if self.loss_scale_factor is not None:
             for seg in segments:

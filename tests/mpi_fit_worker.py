@@ -1,0 +1,108 @@
+"""The script ``tests/test_distribute.py`` runs under ``mpiexec -n P`` (and alone, as one rank).
+
+``python tests/mpi_fit_worker.py SCENARIO OUT_DIR JIT`` trains the same model on every rank and
+writes ``OUT_DIR/rank{r}.npz`` (final weights, history, predictions) and ``OUT_DIR/stdout{r}.txt``
+(everything the rank printed). Scenarios:
+
+- ``seed``: the course's seed network (400-25-15-1 sigmoid, BCE, Adam), shuffled global batches
+  of 64 over 1,000 rows (ragged last batch), 3 epochs; also evaluate and predict.
+- ``classifier``: 20-32-16-3 relu/softmax with accuracy, validation data, EarlyStopping and a
+  checkpoint callback that writes a file each epoch, clipnorm, verbose=1.
+- ``raise``: as ``seed``, but rank 1 raises in a callback during the second epoch.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+
+def _seed_data():
+    rng = np.random.default_rng(7)
+    x = (rng.random((1000, 400)) < 0.1).astype(np.float32)
+    teacher = rng.standard_normal(400).astype(np.float32)
+    y = (x @ teacher > np.median(x @ teacher)).astype(np.float32)
+    return x, y
+
+
+def _classifier_data():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((600, 20)).astype(np.float32)
+    y = np.argmax(x[:, :3] + 0.5 * x[:, 3:6], axis=1)
+    return x[:500], y[:500], x[500:], y[500:]
+
+
+def main(scenario, out_dir, jit):
+    import tinykeras as tk
+    from tinykeras.distribute import MPIDataParallel
+
+    strategy = MPIDataParallel()
+    rank = strategy.process_id
+    # Everything this rank prints (progress bar, callbacks) lands in its own file.
+    sys.stdout = open(os.path.join(out_dir, f"stdout{rank}.txt"), "w")  # noqa: SIM115
+    # Different seeds per rank: rank 0's broadcast must make the starting weights agree.
+    tk.utils.set_random_seed(100 + rank)
+
+    class Checkpoint(tk.callbacks.Callback):
+        """Writes the weights every epoch; a file-writing callback, so rank 0 only."""
+
+        chief_only = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            path = os.path.join(out_dir, f"ckpt-epoch{epoch}-rank{rank}.npz")
+            np.savez(path, *self.model.get_weights())
+
+    class RaiseOnRank1(tk.callbacks.Callback):
+        """Raises on rank 1 only, in the second epoch."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1 and rank == 1:
+                raise RuntimeError("rank 1 failed on purpose")
+
+    with strategy.scope():
+        if scenario in ("seed", "raise"):
+            x, y = _seed_data()
+            model = tk.Sequential([
+                tk.Input(shape=(400,)),
+                tk.layers.Dense(25, activation="sigmoid", name="layer1"),
+                tk.layers.Dense(15, activation="sigmoid", name="layer2"),
+                tk.layers.Dense(1, activation="sigmoid", name="layer3"),
+            ])
+            model.compile(optimizer=tk.optimizers.Adam(0.01), jit_compile=jit,
+                          loss=tk.losses.BinaryCrossentropy())
+            callbacks = [RaiseOnRank1()] if scenario == "raise" else []
+            history = model.fit(x, y, batch_size=64, epochs=3, verbose=0, callbacks=callbacks)
+            xe, ye = x[:333], y[:333]
+        else:
+            x, y, xv, yv = _classifier_data()
+            model = tk.Sequential([
+                tk.Input(shape=(20,)),
+                tk.layers.Dense(32, activation="relu"),
+                tk.layers.Dense(16, activation="relu"),
+                tk.layers.Dense(3, activation="softmax"),
+            ])
+            model.compile(optimizer=tk.optimizers.Adam(0.01, clipnorm=1.0), jit_compile=jit,
+                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            stop = tk.callbacks.EarlyStopping(monitor="val_loss", patience=1,
+                                              min_delta=0.02, verbose=1)
+            history = model.fit(x, y, batch_size=50, epochs=12, verbose=1,
+                                validation_data=(xv, yv), callbacks=[stop, Checkpoint()])
+            xe, ye = xv, yv
+    evaluated = model.evaluate(xe, ye, batch_size=32, verbose=0, return_dict=True)
+    predicted = model.predict(xe, batch_size=40)
+    hist = history.history
+    np.savez(
+        os.path.join(out_dir, f"rank{rank}.npz"),
+        *model.get_weights(),
+        history_keys=np.array(sorted(hist)),
+        history=np.array([hist[k] for k in sorted(hist)], np.float64),
+        evaluated=np.array([evaluated[k] for k in sorted(evaluated)], np.float64),
+        predicted=predicted,
+        iterations=np.asarray(model.optimizer.iterations.numpy()),
+        allreduce_calls=strategy.stats["allreduce_calls"],
+    )
+    sys.stdout.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3] == "1")

@@ -284,7 +284,7 @@ def test_ndarray_operator_tensor_is_recorded():
 
 
 def test_variable_assign_is_in_place_and_checks_shape():
-    v = Variable(np.zeros((2, 2)), name="kernel")
+    v = Variable(np.zeros((2, 2), dtype="float32"), name="kernel")
     storage = v.value
     v.assign(np.ones((2, 2)))
     v.assign_add(np.ones((2, 2)))

@@ -2,13 +2,20 @@
 
 ``import tinykeras as keras`` gives the Keras 3 names used for dense networks:
 ``keras.Sequential``, ``keras.layers.Dense``, ``keras.optimizers.Adam``...
+``import tinykeras as tf`` gives the TensorFlow names course code calls (``tf.keras``,
+``tf.nn.softmax``, ``tf.reduce_sum``...; see ``tinykeras.facade``).
 """
+
+import sys as _sys
+
+__version__ = "0.1.0"
 
 from tinykeras import (
     activations,
     backend,
     callbacks,
     config,
+    data,
     datasets,
     initializers,
     layers,
@@ -21,13 +28,14 @@ from tinykeras import (
     utils,
 )
 from tinykeras.autodiff import GradientTape, Tensor, Variable
+from tinykeras.facade import *  # noqa: E402, F403 - the ``tf.*`` names (tinykeras.facade)
 from tinykeras.layers import Input, Layer
 from tinykeras.models import Model, Sequential
 
-__version__ = "0.1.0"
+keras = _sys.modules[__name__]  # ``tf.keras`` and ``from tinykeras import keras``: tinykeras
 
 __all__ = [
     "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable",
-    "activations", "backend", "callbacks", "config", "datasets", "initializers", "layers",
+    "activations", "backend", "callbacks", "config", "data", "datasets", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "regularizers", "utils",
 ]

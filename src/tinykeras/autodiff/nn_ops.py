@@ -36,6 +36,8 @@ def _scalar(value: float, dtype) -> np.ndarray:
 def _sigmoid(x, out=None):
     # NOTE: exp(-x) would overflow for very negative x (x < -88 in float32). Clamping -x first
     # keeps NumPy quiet and costs nothing in accuracy: sigmoid(-88) is already ~6e-39.
+    if out is None and x.ndim == 0:
+        out = np.empty((), dtype=x.dtype)  # ufuncs return scalars for 0-d input; keep an array
     out = np.negative(x, out=out)
     dtype = out.dtype
     np.minimum(out, _scalar(_EXP_MAX.get(dtype, 709.0), dtype), out=out)

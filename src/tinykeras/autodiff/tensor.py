@@ -36,8 +36,10 @@ class Tensor:
         if dtype is not None:
             value = xp.asarray(value, dtype=standardize_dtype(dtype))
         elif not isinstance(value, np.ndarray):
+            # NumPy scalars keep their dtype (``np.float64(0.3)`` stays float64, as in TF).
+            keep = isinstance(value, np.generic)
             value = xp.asarray(value)
-            if value.dtype == np.float64 and floatx() != "float64":
+            if not keep and value.dtype == np.float64 and floatx() != "float64":
                 # Python floats become floatx, as in Keras's convert_to_tensor.
                 value = value.astype(floatx())
         self.value = value
@@ -189,7 +191,8 @@ class Variable(Tensor):
     Args:
         initial_value: an array-like, or a callable ``f(shape, dtype)`` with ``shape`` given.
         shape: the shape, needed only when ``initial_value`` is a callable.
-        dtype: the dtype; defaults to floatx for floats, else the value's own dtype.
+        dtype: the dtype; by default an array's or tensor's own dtype (as Keras 3 and TF),
+            floatx for Python floats and lists.
         trainable: whether tapes watch it and optimizers update it.
         name: the short name, e.g. ``"kernel"``.
     """
@@ -200,10 +203,11 @@ class Variable(Tensor):
         if callable(initial_value):
             dtype = standardize_dtype(dtype)
             initial_value = initial_value(shape, dtype)
-        value = np.array(_raw(initial_value), copy=True)
+        raw = _raw(initial_value)
+        value = np.array(raw, copy=True)
         if dtype is not None:
             value = value.astype(standardize_dtype(dtype), copy=False)
-        elif value.dtype.kind == "f":
+        elif value.dtype.kind == "f" and not isinstance(raw, (np.ndarray, np.generic)):
             value = value.astype(floatx(), copy=False)
         super().__init__(np.array(value, copy=True, order="C"))
         self.trainable = bool(trainable)
@@ -245,10 +249,11 @@ class Variable(Tensor):
         self.value = array
 
     def __repr__(self):
-        body = np.array2string(self.value, separator=", ")
+        # TensorFlow's layout, which the course notebooks print: <tf.Variable 'dense/kernel:0'
+        # shape=(2, 1) dtype=float32, numpy=array(...)>.
         return (
-            f"<Variable path={self.path}, shape={tuple(self.value.shape)}, "
-            f"dtype={self.dtype}, value={body}>"
+            f"<tf.Variable '{self.path}:0' shape={tuple(self.value.shape)} "
+            f"dtype={self.dtype}, numpy=\n{self.value!r}>"
         )
 
 

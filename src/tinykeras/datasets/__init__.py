@@ -11,7 +11,9 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["load_digits01"]
+from tinykeras.datasets.course import make_blobs, make_coffee
+
+__all__ = ["load_digits01", "make_blobs", "make_coffee"]
 
 
 def load_digits01() -> tuple[np.ndarray, np.ndarray]:

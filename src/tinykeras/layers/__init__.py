@@ -4,8 +4,24 @@ from tinykeras.layers.base import Layer
 from tinykeras.layers.core import Activation, Dense
 from tinykeras.layers.input_layer import Input, InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
+from tinykeras.layers.lambda_layer import Lambda
+from tinykeras.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+)
+from tinykeras.layers.preprocessing import LeakyReLU, Normalization
 
-ALL_OBJECTS = {cls.__name__: cls for cls in (InputLayer, Dense, Activation)}
+ALL_OBJECTS = {cls.__name__: cls for cls in (
+    InputLayer, Dense, Activation,
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
+    LeakyReLU, Normalization,
+)}
 
 
 def get(name):
@@ -15,4 +31,8 @@ def get(name):
     return ALL_OBJECTS[name]
 
 
-__all__ = ["Activation", "Dense", "Input", "InputLayer", "KerasTensor", "Layer", "get"]
+__all__ = [
+    "Activation", "Add", "Average", "Concatenate", "Dense", "Dot", "Input", "InputLayer",
+    "KerasTensor", "Lambda", "Layer", "LeakyReLU", "Maximum", "Minimum", "Multiply",
+    "Normalization", "Subtract", "get",
+]

@@ -5,7 +5,7 @@ import inspect
 from tinykeras import initializers, regularizers
 from tinykeras.autodiff import Tensor, Variable, ops, wrap
 from tinykeras.backend import floatx, standardize_dtype, xp
-from tinykeras.layers.keras_tensor import KerasTensor
+from tinykeras.layers.keras_tensor import KerasTensor, Node
 from tinykeras.utils.naming import to_snake_case, unique_name
 
 _BASE_KWARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape",
@@ -81,7 +81,7 @@ class Layer:
     # -- calling ---------------------------------------------------------------------------------
     def __call__(self, inputs, training=None, **kwargs):
         """Build on first use, check the input, and return ``call(inputs)`` as a Tensor."""
-        if isinstance(inputs, KerasTensor):
+        if isinstance(inputs, KerasTensor) or _is_symbolic_list(inputs):
             return self._symbolic_call(inputs)
         if not isinstance(inputs, Tensor):
             inputs = wrap(_to_array(inputs, self._np_dtype, self.name))
@@ -100,12 +100,18 @@ class Layer:
         """Compute the output (the base layer is the identity)."""
         return inputs
 
-    def _symbolic_call(self, inputs: KerasTensor) -> KerasTensor:
+    def _symbolic_call(self, inputs) -> KerasTensor:
+        """Called on symbolic tensors (one, or a list for merging layers): build, check the
+        shape, and return a symbolic output linked to its inputs by a ``Node``."""
+        multi = isinstance(inputs, (list, tuple))
+        shape = [tuple(t.shape) for t in inputs] if multi else tuple(inputs.shape)
         if not self.built:
-            self._build_once(inputs.shape)
-        self._check_input(tuple(inputs.shape))
-        out = KerasTensor(self.compute_output_shape(tuple(inputs.shape)), dtype=self.dtype,
+            self._build_once(shape)
+        if not multi:
+            self._check_input(shape)
+        out = KerasTensor(self.compute_output_shape(shape), dtype=self.dtype,
                           name=self.name, layer=self)
+        Node(self, inputs if multi else [inputs], [out], multi_input=multi)
         self._symbolic_output = out
         return out
 
@@ -224,6 +230,11 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _is_symbolic_list(inputs) -> bool:
+    return type(inputs) in (list, tuple) and bool(inputs) and all(
+        isinstance(t, KerasTensor) for t in inputs)
 
 
 def dtype_policy(dtype: str) -> dict:

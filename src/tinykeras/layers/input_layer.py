@@ -2,7 +2,7 @@
 
 from tinykeras.backend import standardize_dtype
 from tinykeras.layers.base import Layer
-from tinykeras.layers.keras_tensor import KerasTensor
+from tinykeras.layers.keras_tensor import KerasTensor, Node
 
 
 class InputLayer(Layer):
@@ -48,6 +48,7 @@ class InputLayer(Layer):
         self._output_shape = self.batch_shape
         self._symbolic_output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name,
                                             layer=self)
+        Node(self, [], [self._symbolic_output])
 
     def get_config(self):
         """Return the config Keras writes for an InputLayer."""

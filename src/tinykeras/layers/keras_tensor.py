@@ -12,6 +12,7 @@ class KerasTensor:
         self.dtype = dtype
         self.name = name
         self.layer = layer  # the layer whose output this is (its InputLayer for Input)
+        self.node = None  # the Node (layer call) that made it; set by that call
 
     @property
     def shape(self) -> TensorShape:
@@ -32,3 +33,22 @@ class KerasTensor:
 
     def __repr__(self):
         return f"<KerasTensor shape={tuple(self._shape)}, dtype={self.dtype}, name={self.name}>"
+
+
+class Node:
+    """One call of a layer on symbolic tensors: the edge of a functional model's graph.
+
+    ``inputs`` are the KerasTensors it was called on (empty for an ``Input``), ``outputs`` the
+    ones it made; ``index`` is its position in ``layer._inbound_nodes`` (Keras's node index).
+    """
+
+    def __init__(self, layer, inputs, outputs, multi_input=False):
+        self.layer = layer
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self.multi_input = multi_input  # the layer took a list of tensors (Dot, Concatenate)
+        nodes = layer.__dict__.setdefault("_inbound_nodes", [])
+        self.index = len(nodes)
+        nodes.append(self)
+        for out in self.outputs:
+            out.node = self

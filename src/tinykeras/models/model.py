@@ -12,6 +12,14 @@ class Model(Trainer, Layer):
     Subclasses (``Sequential``) define ``layers`` and ``call``.
     """
 
+    def __new__(cls, *args, **kwargs):
+        # ``Model(inputs, outputs)`` is the functional API: make a Functional model, as Keras.
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from tinykeras.models.functional import Functional
+
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise NotImplementedError(
@@ -20,6 +28,15 @@ class Model(Trainer, Layer):
             )
         Layer.__init__(self, **kwargs)
         self._init_trainer()
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Create a model from ``get_config()`` output (a functional config for ``Model``)."""
+        if "input_layers" in config:
+            from tinykeras.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects)
+        return cls(**config)
 
     @property
     def layers(self) -> list:

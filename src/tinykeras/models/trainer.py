@@ -299,7 +299,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Return the model's outputs for ``x`` as a NumPy array in floatx, batch by batch."""
         batch_size = data.check_batch_size(batch_size)
-        x = data.to_array(x, "x", dtype=self._np_dtype)
+        x = self._convert_inputs(x)
         self._ensure_built(x, batch_size)
         dist = distribute.active_for(self)
         if dist is not None:  # several MPI ranks: each predicts a block, all get every row
@@ -392,11 +392,15 @@ class Trainer:
             getattr(layer, "activity_regularizer", None) for layer in self._flat_layers()
         )
 
+    def _convert_inputs(self, x):
+        """Validate and convert ``x`` once (the functional API takes a list of inputs)."""
+        return data.to_array(x, "x", dtype=self.dtype if self.dtype else floatx())
+
     def _prepare_xy(self, x, y, sample_weight, class_weight):
         """Validate and convert the data once: x to floatx, labels to floatx unless sparse."""
         if y is None:
             raise ValueError("Argument `y` is required: tinykeras models learn from (x, y) pairs.")
-        x = data.to_array(x, "x", dtype=self.dtype if self.dtype else floatx())
+        x = self._convert_inputs(x)
         sparse = isinstance(self._loss_fn, losses_module.LossFunctionWrapper) and (
             self._loss_fn.fn is losses_module.sparse_categorical_crossentropy
         )

@@ -1,0 +1,512 @@
+"""The TensorFlow-shaped names that course code calls: ``import tinykeras as tf`` runs it.
+
+``tf.keras`` is tinykeras itself; ``tf.nn``, ``tf.math``, ``tf.linalg``, ``tf.random`` and the
+top-level functions (``tf.reduce_sum``, ``tf.matmul``, ``tf.constant``...) map onto tinykeras
+ops, so they record on a ``GradientTape`` and differentiate where TensorFlow's do. Nothing is
+implemented twice: each name is an alias or a few lines of argument translation (TensorFlow
+spells arguments differently: ``input_tensor``, ``perm``, ``transpose_a``, ``direction``).
+
+Called on a symbolic tensor (a functional-API ``Input`` or layer output), a function becomes a
+``Lambda`` layer in the model, as Keras 2 wrapped TensorFlow ops.
+"""
+
+import builtins
+import functools
+import logging
+import types
+
+import numpy as np
+
+from tinykeras import __version__, activations
+from tinykeras.autodiff import ops
+from tinykeras.autodiff.tensor import Tensor, wrap
+from tinykeras.backend import floatx, global_rng, set_random_seed, standardize_dtype
+from tinykeras.layers.keras_tensor import KerasTensor
+
+# TensorFlow's dtype constants: NumPy dtypes compare equal to the names (``t.dtype ==
+# tf.float32``) and are accepted wherever tinykeras takes a dtype.
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+uint8 = np.dtype("uint8")
+bool = np.dtype("bool")  # noqa: A001 - TensorFlow's name
+double = float64
+half = float16
+
+
+def _symbolic(fn):
+    """Let ``fn`` take a symbolic tensor first: then it returns a ``Lambda`` layer's output."""
+
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        if isinstance(x, KerasTensor):
+            from tinykeras.layers.lambda_layer import Lambda
+
+            layer = Lambda(lambda t: fn(t, *args, **kwargs), name=_op_layer_name(fn.__name__))
+            return layer(x)
+        return fn(x, *args, **kwargs)
+
+    return wrapper
+
+
+def _op_layer_name(name):
+    from tinykeras.utils.naming import unique_name
+
+    return unique_name(f"tf_op_layer_{name}")  # Keras 2's name for a wrapped TF op
+
+
+def _tensor(x, dtype=None):
+    """``x`` as a Tensor (TensorFlow's conversion rules: Python floats become float32)."""
+    return ops.convert_to_tensor(x, dtype=dtype)
+
+
+# -- creating tensors ---------------------------------------------------------------------------
+def constant(value, dtype=None, shape=None, name=None):
+    """Return a Tensor holding ``value`` (broadcast to ``shape`` when given)."""
+    t = _tensor(value, dtype=dtype)
+    if shape is not None:
+        t = wrap(np.broadcast_to(t.value, tuple(shape)).copy())
+    return t
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """Return ``value`` as a Tensor; Tensors and Variables pass through unchanged."""
+    if dtype is None and dtype_hint is not None and not isinstance(value, (Tensor, np.ndarray)):
+        dtype = dtype_hint
+    return _tensor(value, dtype=dtype)
+
+
+def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF's name
+    """``[start, limit)`` in steps of ``delta``; int32 for integers, float32 for floats."""
+    if limit is None:
+        start, limit = 0, start
+    values = np.arange(start, limit, delta)
+    if dtype is None:
+        dtype = "int32" if values.dtype.kind in "iu" else floatx()
+    return wrap(values.astype(standardize_dtype(dtype)))
+
+
+def linspace(start, stop, num, name=None, axis=0):
+    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive (float32)."""
+    return wrap(np.linspace(start, stop, int(num), axis=axis).astype(floatx()))
+
+
+def zeros(shape, dtype=None, name=None):
+    """A Tensor of zeros (float32 by default)."""
+    return wrap(np.zeros(shape, dtype=standardize_dtype(dtype)))
+
+
+def ones(shape, dtype=None, name=None):
+    """A Tensor of ones (float32 by default)."""
+    return wrap(np.ones(shape, dtype=standardize_dtype(dtype)))
+
+
+def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TF's argument name
+    """Zeros with the shape (and dtype) of ``input``."""
+    return wrap(np.zeros_like(np.asarray(input), dtype=dtype))
+
+
+def ones_like(input, dtype=None, name=None):  # noqa: A002 - TF's argument name
+    """Ones with the shape (and dtype) of ``input``."""
+    return wrap(np.ones_like(np.asarray(input), dtype=dtype))
+
+
+# -- shapes and gathering -----------------------------------------------------------------------
+@_symbolic
+def transpose(a, perm=None, conjugate=False, name=None):
+    """Permute the axes of ``a`` by ``perm`` (reverse them by default)."""
+    return ops.transpose(_tensor(a), None if perm is None else tuple(perm))
+
+
+@_symbolic
+def reshape(tensor, shape, name=None):
+    """Reshape ``tensor`` to ``shape``."""
+    return ops.reshape(_tensor(tensor), tuple(shape))
+
+
+@_symbolic
+def expand_dims(input, axis, name=None):  # noqa: A002 - TF's argument name
+    """Insert a length-1 axis at ``axis``."""
+    return ops.expand_dims(_tensor(input), axis)
+
+
+@_symbolic
+def squeeze(input, axis=None, name=None):  # noqa: A002 - TF's argument name
+    """Remove length-1 axes."""
+    return ops.squeeze(_tensor(input), axis)
+
+
+def stack(values, axis=0, name=None):
+    """Stack tensors along a new ``axis``."""
+    return ops.stack([_tensor(v) for v in values], axis=axis)
+
+
+def concat(values, axis, name=None):
+    """Join tensors along an existing ``axis``."""
+    return ops.concatenate([_tensor(v) for v in values], axis=axis)
+
+
+def cast(x, dtype, name=None):
+    """Cast ``x`` to ``dtype``; float-to-float casts keep the gradient."""
+    return ops.cast(_tensor(x), standardize_dtype(dtype))
+
+
+def gather(params, indices, axis=None, batch_dims=0, name=None):
+    """Entries of ``params`` at ``indices`` along ``axis`` (0 by default)."""
+    return ops.take(_tensor(params), np.asarray(indices), axis=0 if axis is None else axis)
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """``params[indices[..., 0], indices[..., 1], ...]``: gather by index tuples (last axis)."""
+    idx = np.asarray(indices)
+    key = tuple(idx[..., k] for k in builtins.range(idx.shape[-1]))
+    return ops.getitem(_tensor(params), key)
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """The indices that sort ``values`` along ``axis`` (int32, no gradient)."""
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(
+            f"`direction` must be 'ASCENDING' or 'DESCENDING'. Received: direction={direction!r}"
+        )
+    arr = np.asarray(values)
+    if direction == "DESCENDING":
+        # Sorting the negated values keeps ties in their original order, as TF does.
+        order = np.argsort(-arr, axis=axis, kind="stable")
+    else:
+        order = np.argsort(arr, axis=axis, kind="stable")
+    return wrap(order.astype(np.int32))
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """``values`` sorted along ``axis``."""
+    order = argsort(values, axis=axis, direction=direction).value
+    return ops.take_along_axis(_tensor(values), order, axis=axis)
+
+
+def where(condition, x=None, y=None, name=None):
+    """``x`` where ``condition`` else ``y``; with ``condition`` alone, the true indices."""
+    if x is None and y is None:
+        return wrap(np.argwhere(np.asarray(condition)).astype(np.int64))
+    return ops.where(np.asarray(condition), _tensor(x), _tensor(y))
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=None, name=None):
+    """One-hot encode integer ``indices`` into ``depth`` columns."""
+    out = ops.one_hot(np.asarray(indices), depth, axis=axis, dtype=dtype).value
+    if on_value is not None or off_value is not None:
+        on = 1 if on_value is None else on_value
+        off = 0 if off_value is None else off_value
+        out = np.where(out > 0, on, off).astype(out.dtype)
+    return wrap(out)
+
+
+def shape(input, out_type=None, name=None):  # noqa: A002 - TF's argument name
+    """The shape of ``input`` as an int32 Tensor."""
+    return wrap(np.asarray(np.shape(input), dtype=np.int32))
+
+
+# -- arithmetic and reductions ------------------------------------------------------------------
+def _reduction(op_fn, doc):
+    @_symbolic
+    def reduce(input_tensor, axis=None, keepdims=False, name=None):
+        return op_fn(_tensor(input_tensor), axis=_axis(axis), keepdims=keepdims)
+
+    reduce.__doc__ = doc
+    return reduce
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+reduce_sum = _reduction(ops.sum, "Sum over ``axis`` (all axes by default).")
+reduce_mean = _reduction(ops.mean, "Mean over ``axis`` (all axes by default).")
+reduce_max = _reduction(ops.max, "Maximum over ``axis``; the gradient goes to the maxima.")
+reduce_min = _reduction(ops.min, "Minimum over ``axis``; the gradient goes to the minima.")
+reduce_logsumexp = _reduction(ops.logsumexp, "``log(sum(exp(x)))`` over ``axis``, stably.")
+for _fn, _name in ((reduce_sum, "reduce_sum"), (reduce_mean, "reduce_mean"),
+                   (reduce_max, "reduce_max"), (reduce_min, "reduce_min"),
+                   (reduce_logsumexp, "reduce_logsumexp")):
+    _fn.__name__ = _fn.__qualname__ = _name
+
+
+def add_n(inputs, name=None):
+    """The elementwise sum of a list of tensors."""
+    inputs = [_tensor(x) for x in inputs]
+    total = inputs[0]
+    for x in inputs[1:]:
+        total = ops.add(total, x)
+    return total
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **kwargs):
+    """Matrix product ``a @ b``, optionally transposing either (last two axes)."""
+    a, b = _tensor(a), _tensor(b)
+    if transpose_a:
+        a = ops.transpose(a, _swap_last(a.ndim))
+    if transpose_b:
+        b = ops.transpose(b, _swap_last(b.ndim))
+    return ops.matmul(a, b)
+
+
+def _swap_last(ndim):
+    axes = list(builtins.range(ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return tuple(axes)
+
+
+@_symbolic
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """``x / sqrt(max(sum(x**2, axis), epsilon))``: unit rows (or columns) for ``axis``."""
+    from tinykeras.layers.merging import l2_normalize as normalize
+
+    axis = dim if axis is None and dim is not None else axis
+    return normalize(_tensor(x), axis=_axis(axis), epsilon=epsilon)
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):  # noqa: A002
+    """The Euclidean (Frobenius) norm over ``axis``."""
+    if ord not in ("euclidean", "fro", 2):
+        raise ValueError(f"tinykeras's `norm` computes the Euclidean norm. Received: ord={ord!r}")
+    return ops.sqrt(ops.sum(ops.square(_tensor(tensor)), axis=_axis(axis), keepdims=keepdims))
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """Clip ``t`` to ``[clip_value_min, clip_value_max]``."""
+    return ops.clip(_tensor(t), clip_value_min, clip_value_max)
+
+
+def _unary(op_fn, name, doc):
+    @_symbolic
+    def fn(x, name=None):
+        return op_fn(_tensor(x))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+def _binary(op_fn, name, doc):
+    def fn(x, y, name=None):
+        return op_fn(_tensor(x), _tensor(y))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+exp = _unary(ops.exp, "exp", "Elementwise ``e ** x``.")
+log = _unary(ops.log, "log", "Elementwise natural logarithm.")
+log1p = _unary(ops.log1p, "log1p", "Elementwise ``log(1 + x)``.")
+sqrt = _unary(ops.sqrt, "sqrt", "Elementwise square root.")
+square = _unary(ops.square, "square", "Elementwise ``x ** 2``.")
+abs = _unary(ops.abs, "abs", "Elementwise absolute value.")  # noqa: A001 - TF's name
+negative = _unary(ops.negative, "negative", "Elementwise ``-x``.")
+sign = _unary(lambda x: ops.sign(x), "sign", "Elementwise sign (no gradient).")
+add = _binary(ops.add, "add", "Elementwise ``x + y``.")
+subtract = _binary(ops.subtract, "subtract", "Elementwise ``x - y``.")
+multiply = _binary(ops.multiply, "multiply", "Elementwise ``x * y``.")
+divide = _binary(ops.divide, "divide", "Elementwise ``x / y``.")
+pow = _binary(ops.power, "pow", "Elementwise ``x ** y``.")  # noqa: A001 - TF's name
+maximum = _binary(ops.maximum, "maximum", "Elementwise maximum.")
+minimum = _binary(ops.minimum, "minimum", "Elementwise minimum.")
+
+
+def argmax(input, axis=None, output_type=int64, name=None):  # noqa: A002 - TF's argument name
+    """Index of the largest entry along ``axis`` (0 by default, as in TF)."""
+    return wrap(np.argmax(np.asarray(input), axis=0 if axis is None else axis)
+                .astype(output_type))
+
+
+def argmin(input, axis=None, output_type=int64, name=None):  # noqa: A002 - TF's argument name
+    """Index of the smallest entry along ``axis`` (0 by default, as in TF)."""
+    return wrap(np.argmin(np.asarray(input), axis=0 if axis is None else axis)
+                .astype(output_type))
+
+
+def equal(x, y, name=None):
+    """Elementwise ``x == y`` (a boolean Tensor)."""
+    return wrap(np.equal(np.asarray(x), np.asarray(y)))
+
+
+def is_tensor(x):
+    """True for tinykeras Tensors and Variables (and symbolic tensors)."""
+    return isinstance(x, (Tensor, KerasTensor))
+
+
+# -- activations, as tf.nn and tf.math spell them -----------------------------------------------
+def _activation(fn, name):
+    @_symbolic
+    def act(x, name=None):
+        return fn(x)
+
+    act.__name__ = act.__qualname__ = name
+    act.__doc__ = fn.__doc__
+    return act
+
+
+@_symbolic
+def softmax(logits, axis=-1, name=None):
+    """Softmax along ``axis``; float64 input stays float64."""
+    return activations.softmax(logits, axis=axis)
+
+
+@_symbolic
+def log_softmax(logits, axis=-1, name=None):
+    """Logarithm of the softmax along ``axis``."""
+    return activations.log_softmax(logits, axis=axis)
+
+
+@_symbolic
+def leaky_relu(features, alpha=0.2, name=None):
+    """``x`` where positive, ``alpha * x`` elsewhere."""
+    return activations.leaky_relu(features, negative_slope=alpha)
+
+
+sigmoid = _activation(activations.sigmoid, "sigmoid")
+relu = _activation(activations.relu, "relu")
+tanh = _activation(activations.tanh, "tanh")
+elu = _activation(activations.elu, "elu")
+selu = _activation(activations.selu, "selu")
+softplus = _activation(activations.softplus, "softplus")
+silu = _activation(activations.silu, "silu")
+relu6 = _activation(activations.relu6, "relu6")
+gelu = _activation(activations.gelu, "gelu")
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Per-element binary crossentropy computed from ``logits``."""
+    return ops.sigmoid_crossentropy_with_logits(_tensor(labels), _tensor(logits))
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """Per-row crossentropy of one-hot (or soft) ``labels`` against ``logits``."""
+    return ops.softmax_crossentropy_with_logits(_tensor(labels), _tensor(logits), axis=axis)
+
+
+def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Per-row crossentropy of integer ``labels`` against ``logits``."""
+    return ops.sparse_softmax_crossentropy_with_logits(np.asarray(labels), _tensor(logits))
+
+
+# -- random -------------------------------------------------------------------------------------
+def _random_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed=None, name=None):
+    """Normally distributed values from tinykeras's seeded generator."""
+    rng = global_rng() if seed is None else np.random.default_rng(int(seed))
+    values = rng.normal(mean, stddev, size=tuple(shape))
+    return wrap(values.astype(standardize_dtype(dtype)))
+
+
+def _random_uniform(shape, minval=0, maxval=None, dtype=float32, seed=None, name=None):
+    """Uniform values in ``[minval, maxval)`` (``maxval`` 1 for floats)."""
+    rng = global_rng() if seed is None else np.random.default_rng(int(seed))
+    dtype = np.dtype(standardize_dtype(dtype))
+    if dtype.kind in "iu":
+        if maxval is None:
+            raise ValueError("`maxval` must be given for integer dtypes, as in TensorFlow.")
+        return wrap(rng.integers(minval, maxval, size=tuple(shape)).astype(dtype))
+    maxval = 1.0 if maxval is None else maxval
+    return wrap(rng.uniform(minval, maxval, size=tuple(shape)).astype(dtype))
+
+
+def _random_shuffle(value, seed=None, name=None):
+    """A copy of ``value`` with its first axis shuffled."""
+    rng = global_rng() if seed is None else np.random.default_rng(int(seed))
+    return wrap(rng.permutation(np.asarray(value)))
+
+
+# -- logging, tracing and the rest --------------------------------------------------------------
+_VERBOSITY = [0]
+
+
+def _set_verbosity(level, alsologtostdout=False):
+    """Accepted for compatibility: tinykeras has no graph compiler to log."""
+    _VERBOSITY[0] = int(level)
+
+
+def get_logger():
+    """Return the ``"tensorflow"`` logger, which course code silences with ``setLevel``."""
+    return logging.getLogger("tensorflow")
+
+
+def function(func=None, **kwargs):
+    """Decorate a step function (``@tf.function``): ``tinykeras.function`` where it exists,
+    else the function runs as it is (tinykeras runs eagerly either way)."""
+    import tinykeras
+
+    compiled = getattr(tinykeras, "_trace_function", None)
+    if compiled is not None:
+        return compiled(func, **kwargs) if func is not None else compiled(**kwargs)
+    if func is None:
+        return lambda f: f
+    return func
+
+
+def _saved_model_refused(*args, **kwargs):
+    """SavedModel is TensorFlow's graph format: refuse, pointing to the Keras file."""
+    raise NotImplementedError(
+        "tf.saved_model is TensorFlow's graph format and tinykeras does not write or read it. "
+        'Save the model with `model.save("m.keras")` and load it with '
+        '`tinykeras.models.load_model("m.keras")`.'
+    )
+
+
+def _namespace(name, doc, **members):
+    module = types.ModuleType(f"tinykeras.{name}", doc)
+    for key, value in members.items():
+        setattr(module, key, value)
+    return module
+
+
+nn = _namespace(
+    "nn", "tf.nn: activations and crossentropies on logits.",
+    softmax=softmax, log_softmax=log_softmax, sigmoid=sigmoid, relu=relu, tanh=tanh,
+    leaky_relu=leaky_relu, elu=elu, selu=selu, softplus=softplus, silu=silu, swish=silu,
+    relu6=relu6, gelu=gelu, l2_normalize=l2_normalize,
+    sigmoid_cross_entropy_with_logits=sigmoid_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits=softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits=sparse_softmax_cross_entropy_with_logits,
+)
+math = _namespace(
+    "math", "tf.math: elementwise math and reductions.",
+    sigmoid=sigmoid, tanh=tanh, softplus=softplus, exp=exp, log=log, log1p=log1p, sqrt=sqrt,
+    square=square, abs=abs, negative=negative, sign=sign, add=add, subtract=subtract,
+    multiply=multiply, divide=divide, pow=pow, maximum=maximum, minimum=minimum,
+    reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
+    reduce_min=reduce_min, reduce_logsumexp=reduce_logsumexp, add_n=add_n, argmax=argmax,
+    argmin=argmin, equal=equal, l2_normalize=l2_normalize,
+)
+linalg = _namespace(
+    "linalg", "tf.linalg: matrix products and norms.",
+    matmul=matmul, l2_normalize=l2_normalize, norm=norm, transpose=transpose,
+)
+random = _namespace(
+    "random", "tf.random: seeding and random tensors from tinykeras's one generator.",
+    set_seed=set_random_seed, normal=_random_normal, uniform=_random_uniform,
+    shuffle=_random_shuffle,
+)
+autograph = _namespace("autograph", "tf.autograph: logging switches (no-ops here).",
+                       set_verbosity=_set_verbosity)
+saved_model = _namespace("saved_model", "tf.saved_model: refused; use model.save('m.keras').",
+                         save=_saved_model_refused, load=_saved_model_refused)
+
+
+version = _namespace("version", "tf.version: the tinykeras version.", VERSION=__version__)
+
+
+__all__ = [
+    "abs", "add", "add_n", "argmax", "argmin", "argsort", "autograph", "bool", "cast",
+    "clip_by_value", "concat", "constant", "convert_to_tensor", "divide", "double", "equal",
+    "exp", "expand_dims", "float16", "float32", "float64", "function", "gather", "gather_nd",
+    "get_logger", "half", "int8", "int16", "int32", "int64", "is_tensor", "l2_normalize",
+    "linalg", "linspace", "log", "math", "matmul", "maximum", "minimum", "multiply",
+    "negative", "nn", "norm", "one_hot", "ones", "ones_like", "pow", "random", "range",
+    "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape",
+    "saved_model", "shape", "sigmoid", "sign", "softmax", "sort", "sqrt", "square", "squeeze",
+    "stack", "subtract", "tanh", "transpose", "uint8", "version", "where", "zeros", "zeros_like",
+]

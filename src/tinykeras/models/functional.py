@@ -1,0 +1,378 @@
+"""The functional API: ``Model(inputs, outputs)`` over a graph of layer calls.
+
+Calling a layer on symbolic tensors (``Input(...)`` or another layer's output) records a
+``Node``; ``Model(inputs, outputs)`` walks those nodes back from the outputs, orders them so
+that every layer runs after the layers feeding it, and ``call`` replays them on real arrays
+with each layer's own ``__call__``. So the functional model uses the same layers and ops as
+``Sequential`` and records on the same tape: training, gradients and the fast paths need
+nothing of their own.
+"""
+
+import numpy as np
+
+from tinykeras.autodiff import Tensor
+from tinykeras.layers.base import Layer
+from tinykeras.layers.input_layer import InputLayer
+from tinykeras.layers.keras_tensor import KerasTensor
+from tinykeras.models import data
+from tinykeras.models.model import Model
+
+
+class Functional(Model):
+    """A model defined by its input and output symbolic tensors.
+
+    Args:
+        inputs: an ``Input`` tensor, or a list of them.
+        outputs: a symbolic tensor computed from ``inputs``, or a list of them.
+        name: the model name (default ``functional``, made unique).
+
+    >>> from tinykeras.layers import Dense, Input
+    >>> x = Input(shape=(3,))
+    >>> model = Model(x, Dense(2)(x))
+    >>> model.predict(np.zeros((4, 3))).shape
+    (4, 2)
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        Layer.__init__(self, name=name or _unique("functional"), trainable=trainable, **kwargs)
+        self._init_trainer()
+        self._single_input = isinstance(inputs, KerasTensor)
+        self._single_output = isinstance(outputs, KerasTensor)
+        self._inputs = [inputs] if self._single_input else list(_as_list(inputs, "inputs"))
+        self._outputs = [outputs] if self._single_output else list(_as_list(outputs, "outputs"))
+        for t in self._inputs:
+            if not isinstance(t.layer, InputLayer):
+                raise ValueError(
+                    f"Model '{self.name}': every entry of `inputs` must be an `Input()` tensor. "
+                    f"Received: {t!r}, made by layer '{t.layer.name}'. Pass the Input tensor "
+                    "the graph starts from."
+                )
+        self._nodes = _ordered_nodes(self._inputs, self._outputs, self.name)
+        self._layers = _unique_layers(
+            [t.layer for t in self._inputs] + [n.layer for n in self._nodes])
+        self._build_shape = tuple(self._inputs[0].shape)
+        self._output_shape = tuple(self._outputs[0].shape)
+        self.built = True
+
+    # -- structure -------------------------------------------------------------------------------
+    @property
+    def layers(self) -> list:
+        """Every layer of the graph in the order it runs, input layers first (as Keras)."""
+        return self._layers
+
+    @property
+    def inputs(self) -> list:
+        """The input symbolic tensors."""
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list:
+        """The output symbolic tensors."""
+        return list(self._outputs)
+
+    @property
+    def input(self):
+        """The input tensor (a list when the model has several)."""
+        return self._inputs[0] if self._single_input else list(self._inputs)
+
+    @property
+    def output(self):
+        """The output tensor (a list when the model has several)."""
+        return self._outputs[0] if self._single_output else list(self._outputs)
+
+    def build(self, input_shape=None):
+        """A functional model is built when made: nothing to do."""
+
+    def compute_output_shape(self, input_shape):
+        """The output shape(s) the graph declares."""
+        shapes = [tuple(t.shape) for t in self._outputs]
+        return shapes[0] if self._single_output else shapes
+
+    # -- running ---------------------------------------------------------------------------------
+    def __call__(self, inputs, training=None, **kwargs):
+        """Run the graph on arrays or Tensors (a list for several inputs); symbolic inputs
+        add this whole model as one layer call to an enclosing graph."""
+        if isinstance(inputs, KerasTensor) or (
+            isinstance(inputs, (list, tuple)) and inputs and
+            all(isinstance(t, KerasTensor) for t in inputs)
+        ):
+            if not self._single_output:
+                raise ValueError(
+                    f"Model '{self.name}' has {len(self._outputs)} outputs; tinykeras can nest "
+                    "only single-output models inside another functional model."
+                )
+            return self._symbolic_call(inputs if not isinstance(inputs, tuple) else list(inputs))
+        return self.call(inputs, training=bool(training))
+
+    def call(self, inputs, training=False):
+        """Replay the recorded layer calls on ``inputs``; return the output(s) as Tensors."""
+        arrays = _split_inputs(inputs, len(self._inputs), self.name)
+        values = {}
+        for t, x in zip(self._inputs, arrays):
+            if not isinstance(x, Tensor):
+                x = Tensor(np.asarray(x, dtype=t.dtype))
+            _check_input_shape(t, x, self.name)
+            values[id(t)] = x
+        for node in self._nodes:
+            args = [values[id(t)] for t in node.inputs]
+            out = node.layer(args if node.multi_input else args[0], training=training)
+            values[id(node.outputs[0])] = out
+        outs = [values[id(t)] for t in self._outputs]
+        return outs[0] if self._single_output else outs
+
+    def _symbolic_call(self, inputs):
+        from tinykeras.layers.keras_tensor import Node
+
+        inputs_list = inputs if isinstance(inputs, list) else [inputs]
+        if len(inputs_list) != len(self._inputs):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self._inputs)} input(s), "
+                f"received {len(inputs_list)}."
+            )
+        out = KerasTensor(self._outputs[0].shape, dtype=self.dtype, name=self.name, layer=self)
+        Node(self, inputs_list, [out], multi_input=not self._single_input)
+        self._symbolic_output = out
+        return out
+
+    # -- training data ---------------------------------------------------------------------------
+    def _convert_inputs(self, x):
+        """One array per input (a ``MultiArray`` that batches them together for several)."""
+        if self._single_input:
+            if isinstance(x, (list, tuple)) and len(x) == 1:
+                x = x[0]
+            return data.to_array(x, "x", dtype=np.dtype(self._inputs[0].dtype))
+        arrays = _split_inputs(x, len(self._inputs), self.name)
+        return MultiArray([data.to_array(a, f"x[{i}]", dtype=np.dtype(t.dtype))
+                           for i, (a, t) in enumerate(zip(arrays, self._inputs))])
+
+    def _ensure_built(self, x, batch_size=None):
+        """Check each input's feature shape against the graph's, before any batch runs."""
+        arrays = x.arrays if isinstance(x, MultiArray) else [x]
+        for t, a in zip(self._inputs, arrays):
+            _check_input_shape(t, a, self.name)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The compiled loss (models with one output; several outputs are not trained yet)."""
+        if not self._single_output:
+            raise NotImplementedError(
+                f"Model '{self.name}' has {len(self._outputs)} outputs; tinykeras trains "
+                "functional models with one output. Combine the outputs into one (for example "
+                "with `Concatenate`) to train, or train one output per model."
+            )
+        return super().compute_loss(x, y, y_pred, sample_weight)
+
+    def _call_to_array(self, x):
+        out = self(x)
+        return out.value if self._single_output else [o.value for o in out]
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Return the outputs for ``x`` batch by batch (a list of arrays for several)."""
+        if self._single_output:
+            return super().predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
+                                   callbacks=callbacks)
+        batch_size = data.check_batch_size(batch_size)
+        x = self._convert_inputs(x)
+        self._ensure_built(x)
+        outs = [self._call_to_array(x[sl]) for sl in data.batch_slices(len(x), batch_size)]
+        return [np.concatenate([o[i] for o in outs], axis=0) for i in range(len(self._outputs))]
+
+    # -- configs ---------------------------------------------------------------------------------
+    def get_config(self):
+        """Keras 3's functional config: the layers, each with the calls that feed it."""
+        # Node indices count only this graph's calls of a layer, so that from_config (which
+        # sees only these) numbers them alike.
+        local, nodes_by_layer = {}, {}
+        for node in self._nodes:
+            calls = nodes_by_layer.setdefault(id(node.layer), [])
+            local[id(node)] = len(calls)
+            calls.append(node)
+
+        def history(t):
+            return [t.layer.name, local.get(id(t.node), 0), 0]
+
+        def tensor(t):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(t.shape), "dtype": t.dtype,
+                               "keras_history": history(t)}}
+
+        layers = []
+        for layer in self._layers:
+            layers.append({
+                "module": "keras.layers", "class_name": type(layer).__name__,
+                "config": layer.get_config(), "registered_name": None, "name": layer.name,
+                "inbound_nodes": [
+                    {"args": [[tensor(t) for t in n.inputs] if n.multi_input
+                              else tensor(n.inputs[0])], "kwargs": {}}
+                    for n in nodes_by_layer.get(id(layer), [])
+                ],
+            })
+        return {"name": self.name, "trainable": self.trainable, "layers": layers,
+                "input_layers": [history(t) for t in self._inputs],
+                "output_layers": [history(t) for t in self._outputs]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the graph from ``get_config()`` output: create each layer, then replay its
+        calls once the tensors they read exist."""
+        created, pending = {}, []
+        for spec in config["layers"]:
+            layer = _deserialize_layer(spec, custom_objects)
+            created[spec["name"]] = layer
+            pending.extend((layer, node) for node in spec.get("inbound_nodes", []))
+        tensors = {}  # (layer name, node index) -> KerasTensor
+        counts = {}
+        for name, layer in created.items():
+            if isinstance(layer, InputLayer):
+                tensors[(name, 0)] = layer.output
+                counts[name] = 1
+        while pending:
+            progress = False
+            for item in list(pending):
+                layer, node = item
+                specs = node["args"][0]
+                multi = isinstance(specs, list)
+                keys = [tuple(s["config"]["keras_history"][:2]) for s in
+                        (specs if multi else [specs])]
+                if all(k in tensors for k in keys):
+                    args = [tensors[k] for k in keys]
+                    out = layer(args if multi else args[0])
+                    idx = counts.get(layer.name, 0)
+                    tensors[(layer.name, idx)] = out
+                    counts[layer.name] = idx + 1
+                    pending.remove(item)
+                    progress = True
+            if not progress:
+                raise ValueError(
+                    "Functional config is inconsistent: some layer calls read tensors that no "
+                    f"layer makes ({[la.name for la, _ in pending]})."
+                )
+
+        def lookup(h):
+            return tensors[(h[0], h[1])]
+
+        inputs = [lookup(h) for h in config["input_layers"]]
+        outputs = [lookup(h) for h in config["output_layers"]]
+        return cls(inputs[0] if len(inputs) == 1 else inputs,
+                   outputs[0] if len(outputs) == 1 else outputs,
+                   name=config.get("name"), trainable=config.get("trainable", True))
+
+
+class MultiArray:
+    """Several input arrays batched together: ``m[idx]`` indexes each one alike."""
+
+    def __init__(self, arrays):
+        self.arrays = list(arrays)
+
+    def __len__(self):
+        return len(self.arrays[0])
+
+    def __getitem__(self, idx):
+        return MultiArray([a[idx] for a in self.arrays])
+
+    @property
+    def shape(self):
+        """The first array's shape (the batch axis is shared)."""
+        return self.arrays[0].shape
+
+    def __iter__(self):
+        return iter(self.arrays)
+
+
+def _unique(base):
+    from tinykeras.utils.naming import unique_name
+
+    return unique_name(base)
+
+
+def _as_list(x, what):
+    if not isinstance(x, (list, tuple)) or not x or not all(isinstance(t, KerasTensor) for t in x):
+        raise ValueError(
+            f"Model: `{what}` must be a symbolic tensor (from `Input()` or a layer call) or a "
+            f"list of them. Received: {x!r}"
+        )
+    return x
+
+
+def _split_inputs(x, count, model_name):
+    if isinstance(x, MultiArray):
+        x = x.arrays
+    if count == 1:
+        if isinstance(x, (list, tuple)) and len(x) == 1:
+            return [x[0]]
+        return [x]
+    if isinstance(x, dict):
+        raise ValueError(f"Model '{model_name}': pass the {count} inputs as a list, in order.")
+    if not isinstance(x, (list, tuple)) or len(x) != count:
+        got = f"a list of {len(x)}" if isinstance(x, (list, tuple)) else type(x).__name__
+        raise ValueError(
+            f"Model '{model_name}' expects {count} inputs (a list of {count} arrays). "
+            f"Received: {got}."
+        )
+    return list(x)
+
+
+def _check_input_shape(t, x, model_name):
+    expected = tuple(t.shape)[1:]
+    got = tuple(np.shape(x))[1:]
+    if len(expected) != len(got) or any(e is not None and e != g for e, g in zip(expected, got)):
+        raise ValueError(
+            f"Input '{t.name}' of model '{model_name}' is incompatible: expected shape "
+            f"{tuple(t.shape)}, but received input with shape {tuple(np.shape(x))}."
+        )
+
+
+def _ordered_nodes(inputs, outputs, model_name):
+    """The nodes between ``inputs`` and ``outputs``, each after the nodes it reads from."""
+    input_ids = {id(t) for t in inputs}
+    order, seen = [], set()
+
+    def visit(t, path):
+        if id(t) in input_ids:
+            return
+        node = t.node
+        if node is None or not node.inputs:
+            raise ValueError(
+                f"Graph disconnected in model '{model_name}': cannot obtain a value for tensor "
+                f"{t!r} (from layer '{t.layer.name if t.layer else '?'}'): it does not come "
+                "from the model's `inputs`. Add the Input it starts from to `inputs`."
+            )
+        if id(node) in seen:
+            return
+        if id(node) in path:
+            raise ValueError(f"Model '{model_name}': the layer graph has a cycle.")
+        path.add(id(node))
+        for parent in node.inputs:
+            visit(parent, path)
+        path.discard(id(node))
+        seen.add(id(node))
+        order.append(node)
+
+    for t in outputs:
+        visit(t, set())
+    return order
+
+
+def _unique_layers(layers):
+    out, seen = [], set()
+    for layer in layers:
+        if id(layer) not in seen:
+            seen.add(id(layer))
+            out.append(layer)
+    return out
+
+
+def _deserialize_layer(spec, custom_objects=None):
+    from tinykeras import layers as layers_module
+    from tinykeras.models.sequential import Sequential
+
+    name, config = spec["class_name"], spec["config"]
+    if custom_objects and name in custom_objects:
+        return custom_objects[name].from_config(config)
+    if name == "Functional":
+        return Functional.from_config(config, custom_objects)
+    if name == "Sequential":
+        model = Sequential(name=config.get("name"))
+        for sub in config.get("layers", []):
+            model.add(_deserialize_layer(sub, custom_objects))
+        return model
+    return layers_module.get(name).from_config(config)

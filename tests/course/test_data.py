@@ -1,0 +1,92 @@
+"""``tf.data`` on NumPy: Dataset transformations, iteration and the CSV reader."""
+
+import numpy as np
+import pytest
+
+import tinykeras as tf
+from tinykeras.data import Dataset
+
+
+def _rows(ds):
+    return [tuple(np.asarray(c).tolist() for c in e) if isinstance(e, tuple)
+            else np.asarray(e).tolist() for e in ds]
+
+
+def test_slices_batch_take_skip_repeat_unbatch():
+    x, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    assert len(ds) == 5 and ds.cardinality() == 5
+    batches = list(ds.batch(2))
+    assert [b[0].shape for b in batches] == [(2, 2), (2, 2), (1, 2)]
+    assert [b[1].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    assert len(ds.batch(2, drop_remainder=True)) == 2
+    assert [e[1].tolist() for e in ds.skip(1).take(2)] == [1, 2]
+    assert [e[1].tolist() for e in ds.take(2).repeat(2)] == [0, 1, 0, 1]
+    assert len(ds.take(2).repeat(3)) == 6
+    assert _rows(ds.batch(3).unbatch()) == _rows(ds)
+    assert [int(e) for e in Dataset.range(3)] == [0, 1, 2]
+
+
+def test_shuffle_is_a_seeded_permutation_and_reshuffles_each_epoch():
+    ds = Dataset.from_tensor_slices(np.arange(100)).shuffle(100)
+    tf.random.set_seed(3)
+    first, second = [int(v) for v in ds], [int(v) for v in ds]
+    assert sorted(first) == list(range(100)) and first != second
+    tf.random.set_seed(3)
+    assert [int(v) for v in ds] == first
+    small = [int(v) for v in Dataset.from_tensor_slices(np.arange(50)).shuffle(4)]
+    assert sorted(small) == list(range(50)) and small != list(range(50))
+    fixed = Dataset.from_tensor_slices(np.arange(20)).shuffle(
+        20, seed=1, reshuffle_each_iteration=False)
+    assert [int(v) for v in fixed] == [int(v) for v in fixed]
+
+
+def test_map_filter_cache_prefetch_and_dicts():
+    ds = Dataset.from_tensor_slices({"a": np.arange(4.0), "b": np.ones(4)})
+    doubled = ds.map(lambda e: {"a": e["a"] * 2, "b": e["b"]})
+    assert [float(e["a"]) for e in doubled] == [0.0, 2.0, 4.0, 6.0]
+    pairs = Dataset.from_tensor_slices((np.arange(6.0), np.arange(6)))
+    assert [int(y) for _, y in pairs.filter(lambda x, y: y % 2 == 0)] == [0, 2, 4]
+    # map receives tuple elements as arguments and may return tinykeras Tensors
+    mapped = pairs.map(lambda x, y: (tf.math.square(x), y)).prefetch(tf.data.AUTOTUNE)
+    assert [float(x) for x, _ in mapped] == [0.0, 1.0, 4.0, 9.0, 16.0, 25.0]
+    calls = []
+
+    def spy(x):
+        calls.append(1)
+        return x
+
+    cached = Dataset.from_tensor_slices(np.arange(3)).map(spy).cache()
+    assert [int(v) for v in cached] == [int(v) for v in cached] == [0, 1, 2]
+    assert len(calls) == 3
+
+
+def test_from_tensor_slices_refuses_ragged_components():
+    with pytest.raises(ValueError, match="same length"):
+        Dataset.from_tensor_slices((np.ones(3), np.ones(4)))
+
+
+def test_csv_dataset_reads_the_course_file_with_header_defaults_and_columns(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("x1,x2,label\n1.5,2,1\n3.0,,0\n")
+    ds = tf.data.experimental.CsvDataset(str(path), [tf.float32, [7.0], tf.int32], header=True)
+    rows = list(ds)
+    assert [float(r[0]) for r in rows] == [1.5, 3.0]
+    assert [float(r[1]) for r in rows] == [2.0, 7.0]  # the empty field took its default
+    assert rows[0][0].dtype == np.float32 and rows[0][2].dtype == np.int32
+    only = tf.data.experimental.CsvDataset(path, [tf.float64], header=True, select_cols=[0])
+    assert [float(r[0]) for r in only] == [1.5, 3.0]
+    with pytest.raises(ValueError, match="no default"):
+        list(tf.data.experimental.CsvDataset(path, [tf.float32] * 3, header=True))
+
+
+def test_csv_dataset_on_a_course_csv_matches_numpy():
+    from course_data import course_file
+
+    path = course_file("C2W3_Lab_01_Model_Evaluation_and_Selection", "data_w3_ex2.csv")
+    expected = np.loadtxt(path, delimiter=",")
+    ds = tf.data.experimental.CsvDataset(str(path), [tf.float64] * 3)
+    features = ds.map(lambda a, b, c: (tf.stack([a, b]), c)).batch(64)
+    xs, ys = zip(*features)
+    np.testing.assert_array_equal(np.concatenate(xs), expected[:, :2])
+    np.testing.assert_array_equal(np.concatenate(ys), expected[:, 2])

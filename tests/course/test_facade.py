@@ -1,0 +1,191 @@
+"""``import tinykeras as tf``: the TensorFlow names course code calls, their values, dtypes and
+gradients (finite differences in float64)."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tinykeras as tf
+from tinykeras import keras
+from tinykeras.autodiff import Tensor
+from tinykeras.utils.gradient_check import check_gradients
+
+
+def test_tf_keras_is_tinykeras_itself():
+    assert tf.keras is tf and keras is tf
+    for name in ("models", "layers", "losses", "optimizers", "activations", "regularizers",
+                 "initializers", "metrics", "callbacks", "backend", "utils"):
+        assert getattr(tf.keras, name) is getattr(tf, name)
+    assert tf.keras.Input is tf.layers.Input and tf.keras.Model is tf.models.Model
+    assert tf.keras.Sequential is tf.models.Sequential
+    assert tf.keras.backend.set_floatx is tf.config.set_floatx
+
+
+def test_softmax_matches_the_course_formula_within_1e_10_and_keeps_float64():
+    for z in (np.array([1.0, 2.0, 3.0, 4.0]), np.log(np.full(10, 0.1))):
+        ez = np.exp(z - z.max())
+        out = tf.nn.softmax(z)
+        assert out.dtype == "float64"
+        np.testing.assert_allclose(out.numpy(), ez / ez.sum(), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("value", [np.float64(0.3), np.array(0.3), 0.3, [0.3], np.float32(0.3)])
+def test_activations_accept_numpy_scalars_0d_arrays_lists_and_floats(value):
+    for fn in (tf.keras.activations.sigmoid, tf.nn.sigmoid, tf.math.sigmoid, tf.nn.relu,
+               tf.keras.activations.linear, tf.keras.activations.relu, tf.nn.softmax):
+        out = fn(value)
+        assert isinstance(out, Tensor)
+        assert float(np.ravel(out.numpy())[0]) == pytest.approx(
+            float(np.ravel(np.asarray(fn(np.asarray(value, dtype=np.float64))))[0]), rel=1e-6)
+    assert tf.keras.activations.sigmoid(value).numpy() == pytest.approx(1 / (1 + np.exp(-0.3)))
+
+
+def test_numpy_scalars_keep_their_dtype_python_floats_become_float32():
+    assert tf.keras.activations.sigmoid(np.float64(0.3)).dtype == "float64"
+    assert tf.keras.activations.sigmoid(0.3).dtype == "float32"
+    assert tf.constant(1.0).dtype == tf.float32
+    assert tf.constant(np.zeros(2)).dtype == tf.float64
+
+
+def test_sigmoid_result_goes_into_a_numpy_grid_cell_and_formats():
+    grid = np.zeros((2, 2))
+    grid[0, 1] = tf.keras.activations.sigmoid(np.dot(np.ones(2), np.ones(2)) - 2.0)
+    assert grid[0, 1] == pytest.approx(0.5)
+    assert f"{tf.math.sigmoid(np.float64(0.0)):0.2f}" == "0.50"
+
+
+def test_reductions_matmul_transpose_and_their_gradients():
+    x = np.arange(6.0).reshape(2, 3)
+    assert float(tf.reduce_sum(x)) == 15.0
+    np.testing.assert_allclose(tf.reduce_mean(x, axis=0).numpy(), [1.5, 2.5, 3.5])
+    np.testing.assert_allclose(tf.reduce_max(x, axis=-1).numpy(), [2.0, 5.0])
+    np.testing.assert_allclose(tf.math.reduce_min(x, axis=[0, 1]).numpy(), 0.0)
+    np.testing.assert_allclose(tf.matmul(x, x, transpose_b=True).numpy(), x @ x.T)
+    np.testing.assert_allclose(tf.linalg.matmul(x, x, transpose_a=True).numpy(), x.T @ x)
+    np.testing.assert_allclose(tf.transpose(x).numpy(), x.T)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
+    errors = check_gradients(lambda p, q: tf.reduce_sum(
+        tf.linalg.matmul(p, q, transpose_b=True) ** 2) + tf.reduce_max(p), a, b)
+    assert max(errors) < 1e-6, errors
+    errors = check_gradients(lambda p: tf.reduce_mean(tf.transpose(p) * 3.0, axis=1), a)
+    assert max(errors) < 1e-6, errors
+
+
+def test_l2_normalize_values_and_gradient():
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(4, 3))
+    out = tf.linalg.l2_normalize(v, axis=1).numpy()
+    np.testing.assert_allclose(out, v / np.linalg.norm(v, axis=1, keepdims=True), rtol=1e-12)
+    errors = check_gradients(lambda p: tf.linalg.l2_normalize(p, axis=1)[:, 0] * 2.0, v)
+    assert max(errors) < 1e-6, errors
+
+
+def test_gather_nd_with_stack_range_cast_picks_q_values_and_differentiates():
+    q = np.arange(12.0).reshape(4, 3)
+    actions = np.array([0.0, 2.0, 1.0, 1.0])
+    idx = tf.stack([tf.range(q.shape[0]), tf.cast(actions, tf.int32)], axis=1)
+    assert idx.dtype == "int32"
+    np.testing.assert_allclose(tf.gather_nd(q, idx).numpy(), [0.0, 5.0, 7.0, 10.0])
+    errors = check_gradients(lambda p: tf.gather_nd(p, idx.numpy()) ** 2, q)
+    assert max(errors) < 1e-6, errors
+
+
+def test_argsort_descending_indexes_lists_and_dataframes():
+    pred = np.array([0.2, 3.0, 1.5, 3.0])
+    order = tf.argsort(pred, direction="DESCENDING")
+    assert order.dtype == "int32"
+    assert list(order.numpy()) == [1, 3, 2, 0]  # ties keep their order, as TensorFlow
+    titles = ["a", "b", "c", "d"]
+    assert [titles[order[i]] for i in range(4)] == ["b", "d", "c", "a"]
+    frame = pd.DataFrame({"title": titles})
+    assert list(frame.iloc[order.numpy()]["title"]) == ["b", "d", "c", "a"]
+    assert list(frame.loc[np.asarray(order), "title"]) == ["b", "d", "c", "a"]
+
+
+def test_variable_tape_and_adam_apply_gradients_as_in_collaborative_filtering():
+    tf.random.set_seed(1234)
+    W = tf.Variable(tf.random.normal((3, 2), dtype=tf.float64), name="W")
+    X = tf.Variable(tf.random.normal((4, 2), dtype=tf.float64), name="X")
+    assert W.dtype == "float64" and X.dtype == "float64"
+    Y = np.arange(12.0).reshape(4, 3) / 12
+    opt = keras.optimizers.Adam(learning_rate=1e-1)
+    costs = []
+    for _ in range(50):
+        with tf.GradientTape() as tape:
+            cost = 0.5 * tf.reduce_sum((tf.linalg.matmul(X, tf.transpose(W)) - Y) ** 2)
+        grads = tape.gradient(cost, [X, W])
+        opt.apply_gradients(zip(grads, [X, W]))
+        costs.append(float(cost))
+    assert costs[-1] < 0.1 * costs[0]
+    assert f"{cost:0.1f}" == f"{float(cost):0.1f}"
+
+
+def test_random_is_seeded_and_shaped():
+    tf.random.set_seed(7)
+    a = tf.random.normal((2, 3)).numpy()
+    tf.random.set_seed(7)
+    b = tf.random.normal((2, 3)).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert a.dtype == np.float32
+    u = tf.random.uniform((1000,), minval=2.0, maxval=3.0).numpy()
+    assert 2.0 <= u.min() and u.max() < 3.0
+
+
+def test_logging_switches_function_and_version_exist():
+    tf.autograph.set_verbosity(0)
+    tf.get_logger().setLevel("ERROR")
+    assert tf.get_logger() is logging.getLogger("tensorflow")
+
+    @tf.function
+    def double(x):
+        return x * 2
+
+    @tf.function(reduce_retracing=True)
+    def triple(x):
+        return x * 3
+
+    assert float(double(tf.constant(2.0))) == 4.0 and float(triple(tf.constant(2.0))) == 6.0
+    assert tf.version.VERSION == tf.__version__
+
+
+def test_saved_model_is_refused_with_the_keras_file_as_the_fix():
+    with pytest.raises(NotImplementedError, match=r'model.save\("m.keras"\)'):
+        tf.saved_model.save(object(), "dir")
+    with pytest.raises(NotImplementedError, match="m.keras"):
+        tf.saved_model.load("dir")
+
+
+def test_small_helpers():
+    np.testing.assert_allclose(tf.linspace(0.0, 1.0, 5).numpy(), [0, 0.25, 0.5, 0.75, 1])
+    assert tf.expand_dims(tf.constant([1.0, 2.0]), 0).shape.as_list() == [1, 2]
+    assert float(tf.add_n([tf.constant(1.0), 2.0, np.float32(3.0)])) == 6.0
+    assert tf.convert_to_tensor(np.ones(2), dtype=tf.float32).dtype == "float32"
+    assert tf.range(5).dtype == "int32" and tf.range(0.0, 1.0, 0.5).dtype == "float32"
+    assert tf.zeros((2, 2)).dtype == tf.float32
+
+
+def test_tensor_and_variable_reprs_look_like_tensorflow():
+    assert repr(tf.constant([[1.37]])) == "tf.Tensor([[1.37]], shape=(1, 1), dtype=float32)"
+    layer = tf.keras.layers.Dense(1, name="dense_2")
+    layer.build((None, 2))
+    text = repr(layer.kernel)
+    assert text.startswith("<tf.Variable 'dense_2/kernel:0' shape=(2, 1) dtype=float32, numpy=")
+    assert "array(" in text
+
+
+def test_variable_keeps_an_arrays_dtype_and_puts_floats_in_floatx():
+    assert tf.Variable(np.zeros(2)).dtype == "float64"
+    assert tf.Variable([1.0, 2.0]).dtype == "float32"
+    assert tf.Variable(tf.constant([1.0])).dtype == "float32"
+
+
+def test_facade_functions_on_symbolic_tensors_become_layers():
+    inp = tf.keras.Input(shape=(3,))
+    out = tf.linalg.l2_normalize(tf.keras.layers.Dense(4)(inp), axis=1)
+    assert out.shape.as_list() == [None, 4]
+    model = tf.keras.Model(inp, out)
+    pred = model.predict(np.ones((2, 3)))
+    np.testing.assert_allclose(np.linalg.norm(pred, axis=1), 1.0, rtol=1e-6)

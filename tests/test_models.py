@@ -286,16 +286,6 @@ def test_early_stopping_stops_and_restores_best_weights():
     assert len(model.fit(X, y, epochs=5, verbose=0, callbacks=[lam]).history["loss"]) == 1
 
 
-def test_verbose_one_prints_one_line_per_epoch_and_zero_prints_nothing(capsys):
-    model = Sequential([Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
-    model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0)
-    assert capsys.readouterr().out == ""
-    model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and lines[0].startswith("Epoch 1/2") and "loss: " in lines[0]
-
-
 def test_keras_namespace_mirrors_the_subset():
     import tinykeras as keras
 

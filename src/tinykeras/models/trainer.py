@@ -18,7 +18,8 @@ from tinykeras import optimizers as optimizers_module
 from tinykeras.autodiff import GradientTape
 from tinykeras.backend import floatx, global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger
-from tinykeras.models import compiled, data
+from tinykeras.models import compiled, data, sources
+from tinykeras.utils.progbar import resolve_verbose
 
 
 class Trainer:
@@ -38,6 +39,7 @@ class Trainer:
         self.run_eagerly = False
         self._compiled_step = None
         self._distribution = None
+        self._initial_epoch = None
 
     # -- compile -------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -182,145 +184,230 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        """Train for ``epochs`` passes over ``(x, y)`` in shuffled mini-batches; return a History.
+        """Train for ``epochs`` passes over the data in shuffled mini-batches; return a History.
 
+        ``x`` is an array (with ``y``), or a source of ``(x, y[, sample_weight])`` batches: a
+        generator, a ``tinykeras.data.Dataset``, a ``PyDataset`` (see ``models/sources.py``).
         The epoch's ``loss`` is the batch-size-weighted mean of the batch losses, each taken
         before that batch's update (as Keras reports it). Validation data, when given, is
-        evaluated after each epoch and logged with a ``val_`` prefix.
+        evaluated after each epoch and logged with a ``val_`` prefix. ``verbose="auto"`` draws
+        the progress bar in a terminal or notebook and prints one line per epoch elsewhere.
         """
         self._assert_compiled("fit")
         batch_size = data.check_batch_size(batch_size)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"Argument `epochs` must be a non-negative integer. Received: "
                              f"epochs={epochs!r}")
-        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
-        if validation_data is None and validation_split:
-            (x, y, sample_weight), val = data.train_validation_split(
-                (x, y, sample_weight), validation_split)
-            validation_data = val
-        val = self._prepare_validation(validation_data)
-        n = len(x)
-        self._ensure_built(x, batch_size)
-        self._prepare_training()
-        steps = data.num_batches(n, batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = resolve_verbose(verbose)
+        rng = global_rng()
         # Several MPI ranks (tinykeras.distribute): each takes its share of every batch.
         dist = distribute.active_for(self)
-        fit_step, batches, current_logs = self._fit_step, data.epoch_batches, self._current_logs
+        fit_step, current_logs = self._fit_step, self._current_logs
+        if sources.is_batch_source(x):
+            _refuse_arrays_with_source(y, sample_weight, validation_split)
+            if dist is not None:
+                raise ValueError("MPIDataParallel trains on arrays; pass `x` and `y` as arrays.")
+            train = sources.IterableSource(x, steps_per_epoch, shuffle, rng)
+            xb, yb, swb = self._prepare_batch(train.peek(), class_weight)
+            self._ensure_built(xb)
+        else:
+            x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+            if validation_data is None and validation_split:
+                (x, y, sample_weight), validation_data = data.train_validation_split(
+                    (x, y, sample_weight), validation_split)
+            self._ensure_built(x, batch_size)
+            train = sources.ArraySource(x, y, sample_weight, batch_size, shuffle, rng,
+                                        steps_per_epoch)
+        val = self._validation_source(validation_data, validation_batch_size or batch_size,
+                                      validation_steps, dist)
+        self._prepare_training()
         if dist is not None:
-            verbose, callbacks = dist.begin_fit(self, n, batch_size, verbose, callbacks)
-            fit_step, batches = dist.fit_step(self), dist.epoch_batches
+            verbose, callbacks = dist.begin_fit(self, len(x), batch_size, verbose, callbacks)
+            fit_step, train.batches = dist.fit_step(self), dist.epoch_batches
             current_logs = partial(dist.logs, self)
 
-        self.history = History()
-        cbs = [self.history] + list(callbacks or [])
-        if verbose:
-            cbs.append(ProgbarLogger())
-        cbs = CallbackList(cbs, model=self, verbose=verbose, epochs=epochs, steps=steps)
-        batch_hooks = cbs.wants("on_train_batch_begin") or cbs.wants("on_train_batch_end")
+        cbs = self._callback_list(callbacks, verbose, epochs, train.num_batches, add_history=True)
+        self.history = next(cb for cb in cbs.callbacks if isinstance(cb, History))
+        batch_begin = cbs.wants("on_train_batch_begin")
+        batch_end = cbs.wants("on_train_batch_end")
+        batch_logs = cbs.wants_logs("on_train_batch_end")
         if dist is not None:
-            batch_hooks = dist.agree(batch_hooks)  # per-batch logs are a collective
-        rng = global_rng()
+            # Per-batch logs are a collective: every rank computes them if any rank wants them.
+            batch_end = batch_logs = dist.agree(batch_end)
+        iterable = isinstance(train, sources.IterableSource)
         self.stop_training = False
+        self._initial_epoch = None  # BackupAndRestore sets it when it resumes
         cbs.call("on_train_begin", {})
+        if self._initial_epoch is not None:
+            initial_epoch = self._initial_epoch
+        logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.call("on_epoch_begin", epoch, {})
-            for step, idx in enumerate(batches(n, batch_size, shuffle, rng)):
-                if step >= steps:
-                    break
-                if batch_hooks:
+            for step, batch in enumerate(train.epoch()):
+                if batch_begin:
                     cbs.call("on_train_batch_begin", step, {})
-                xb = x[idx]
-                sw = None if sample_weight is None else sample_weight[idx]
-                loss = fit_step(xb, y[idx], sw)
+                if iterable:
+                    xb, yb, swb = self._prepare_batch(batch, class_weight)
+                else:
+                    xb, yb, swb = batch
+                loss = fit_step(xb, yb, swb)
                 self._loss_total += loss * len(xb)
                 self._loss_count += len(xb)
-                if batch_hooks:
-                    cbs.call("on_train_batch_end", step, current_logs())
+                if batch_end:
+                    cbs.call("on_train_batch_end", step, current_logs() if batch_logs else None)
                 if self.stop_training:
                     break
+            if iterable and train.exhausted:
+                break  # the generator ran dry before this epoch: no epoch to report
             logs = current_logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
-                                         batch_size=validation_batch_size or batch_size,
-                                         verbose=0, return_dict=True, steps=validation_steps)
+                val_logs = self._run_evaluation(val, cbs, dist)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                logs = dict(sorted(logs.items()))
             cbs.call("on_epoch_end", epoch, logs)
             if self.stop_training:
                 break
-        cbs.call("on_train_end", {})
+        cbs.call("on_train_end", logs)
         if dist is not None:
             dist.end_fit(self)
-        self.history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        self.history.params = {"verbose": verbose, "epochs": epochs, "steps": train.num_batches}
         self.history.model = self
         return self.history
+
+    def _callback_list(self, callbacks, verbose, epochs, steps, add_history=False):
+        """The user's callbacks, then History and the progress bar unless given (Keras's order:
+        so a callback that adds ``learning_rate`` to the logs is seen by both)."""
+        cbs = CallbackList(callbacks, model=self, verbose=verbose, epochs=epochs, steps=steps)
+        if add_history and not any(isinstance(cb, History) for cb in cbs.callbacks):
+            cbs.append(History())
+        if verbose and not any(isinstance(cb, ProgbarLogger) for cb in cbs.callbacks):
+            cbs.append(ProgbarLogger())
+        return cbs
+
+    def _prepare_batch(self, batch, class_weight=None):
+        """Unpack and convert one batch from an iterable source."""
+        xb, yb, swb = sources.unpack(batch)
+        return self._prepare_xy(xb, yb, swb, class_weight)
+
+    def _validation_source(self, validation_data, batch_size, steps, dist=None):
+        if validation_data is None:
+            return None
+        if sources.is_batch_source(validation_data):
+            return sources.IterableSource(validation_data, steps, name="validation_data")
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                f"val_sample_weight). Received: {type(validation_data).__name__}"
+            )
+        vx, vy, *rest = validation_data
+        vx, vy, vsw = self._prepare_xy(vx, vy, rest[0] if rest else None, None)
+        return self._eval_array_source(vx, vy, vsw, batch_size, steps, dist)
+
+    @staticmethod
+    def _eval_array_source(x, y, sample_weight, batch_size, steps, dist):
+        source = sources.ArraySource(x, y, sample_weight, batch_size, steps=steps)
+        if dist is not None:  # several MPI ranks: each evaluates its share of every batch
+            source.batches = lambda n, size, shuffle, rng: dist.evaluate_batches(n, size)
+        return source
 
     # -- evaluate / predict --------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
-        """Return the loss (and metrics) over ``(x, y)``, computed batch by batch."""
+        """Return the loss (and metrics) over the data, computed batch by batch.
+
+        Returns a scalar loss when there are no metrics, ``[loss, *metrics]`` otherwise, or a
+        dict with ``return_dict=True``. ``x`` may be an array or a source of batches (as in
+        ``fit``).
+        """
         self._assert_compiled("evaluate")
         batch_size = data.check_batch_size(batch_size)
-        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, None)
-        self._ensure_built(x, batch_size)
-        self._prepare_eval()
-        self.reset_metrics()
-        cbs = CallbackList(callbacks, model=self)
-        dist = distribute.active_for(self)  # several MPI ranks: each evaluates its share
-        batches, current_logs = data.batch_slices(len(x), batch_size), self._current_logs
-        if dist is not None:
-            batches, current_logs = dist.evaluate_batches(len(x), batch_size), partial(
-                dist.logs, self)
-            batch_logs = dist.agree(cbs.wants("on_test_batch_end"))
-        cbs.call("on_test_begin", {})
-        for i, sl in enumerate(batches):
-            if steps is not None and i >= steps:
-                break
-            cbs.call("on_test_batch_begin", i, {})
-            sw = None if sample_weight is None else sample_weight[sl]
-            if sl.stop > sl.start:
-                loss = self.test_step(x[sl], y[sl], sw)
-                self._loss_total += loss * (sl.stop - sl.start)
-                self._loss_count += sl.stop - sl.start
-            if dist is None or batch_logs:
-                cbs.call("on_test_batch_end", i, current_logs())
-        logs = current_logs()
-        cbs.call("on_test_end", logs)
+        verbose = resolve_verbose(verbose)
+        if sources.is_batch_source(x):
+            _refuse_arrays_with_source(y, sample_weight, 0.0)
+            source = sources.IterableSource(x, steps)
+            self._ensure_built(self._prepare_batch(source.peek())[0])
+        else:
+            x, y, sample_weight = self._prepare_xy(x, y, sample_weight, None)
+            self._ensure_built(x, batch_size)
+            source = self._eval_array_source(x, y, sample_weight, batch_size, steps,
+                                             distribute.active_for(self))
+        cbs = self._callback_list(callbacks, verbose, 1, source.num_batches)
+        logs = self._run_evaluation(source, cbs, distribute.active_for(self))
         if return_dict:
             return logs
         if len(logs) == 1:
             return logs["loss"]
         return [logs["loss"]] + [m.result() for m in self._metrics]
 
+    def _run_evaluation(self, source, cbs, dist=None):
+        """Run the test steps over ``source`` with the test hooks; return the logs."""
+        self._prepare_eval()
+        self.reset_metrics()
+        iterable = isinstance(source, sources.IterableSource)
+        batch_begin = cbs.wants("on_test_batch_begin")
+        batch_end = cbs.wants("on_test_batch_end")
+        batch_logs = cbs.wants_logs("on_test_batch_end")
+        current_logs = self._current_logs
+        if dist is not None:
+            current_logs = partial(dist.logs, self)
+            batch_end = batch_logs = dist.agree(batch_end)  # a collective: all ranks or none
+        cbs.call("on_test_begin", {})
+        for step, batch in enumerate(source.epoch()):
+            if batch_begin:
+                cbs.call("on_test_batch_begin", step, {})
+            xb, yb, swb = self._prepare_batch(batch) if iterable else batch
+            if len(xb):  # an MPI rank's share of a small batch may be empty
+                loss = self.test_step(xb, yb, swb)
+                self._loss_total += loss * len(xb)
+                self._loss_count += len(xb)
+            if batch_end:
+                cbs.call("on_test_batch_end", step, current_logs() if batch_logs else None)
+        logs = current_logs()
+        cbs.call("on_test_end", logs)
+        return logs
+
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Return the model's outputs for ``x`` as a NumPy array in floatx, batch by batch."""
+        """Return the model's outputs for ``x`` as a NumPy array in floatx, batch by batch.
+
+        ``verbose="auto"`` shows progress only when there is more than one batch: Keras prints
+        ``1/1 ━━━ 0s 20ms/step`` on every small call, which floods loops of one-row predicts.
+        """
         batch_size = data.check_batch_size(batch_size)
-        x = self._convert_inputs(x)
-        self._ensure_built(x, batch_size)
-        dist = distribute.active_for(self)
-        if dist is not None:  # several MPI ranks: each predicts a block, all get every row
-            return dist.predict(self, x, batch_size, steps, callbacks)
+        if sources.is_batch_source(x):
+            source = sources.IterableSource(x, steps)
+            first = sources.unpack(source.peek())[0]
+            self._ensure_built(self._convert_inputs(first))
+        else:
+            x = self._convert_inputs(x)
+            self._ensure_built(x, batch_size)
+            source = None
+            dist = distribute.active_for(self)
+            if dist is not None:  # several MPI ranks: each predicts a block, all get every row
+                return dist.predict(self, x, batch_size, steps, callbacks)
         layers = self.layers
         if compiled.is_dense_stack(layers) and not self._overrides_user_code():
             run = partial(compiled.forward, layers)  # no tensors or tape: the same arithmetic
         else:
             run = self._call_to_array
-        if len(x) <= batch_size and not callbacks:
+        if source is None and len(x) <= batch_size and not callbacks and verbose in ("auto", 0):
             return run(x)  # one batch: no bookkeeping (one-row predict is hot)
-        cbs = CallbackList(callbacks, model=self)
+        if source is None:
+            source = sources.ArraySource(x, None, None, batch_size, steps=steps)
+        verbose = resolve_verbose(verbose)
+        cbs = self._callback_list(callbacks, verbose, 1, source.num_batches)
+        iterable = isinstance(source, sources.IterableSource)
         cbs.call("on_predict_begin", {})
         outs = []
-        for i, sl in enumerate(data.batch_slices(len(x), batch_size)):
-            if steps is not None and i >= steps:
-                break
-            cbs.call("on_predict_batch_begin", i, {})
-            outs.append(run(x[sl]))
-            cbs.call("on_predict_batch_end", i, {"outputs": outs[-1]})
+        for step, batch in enumerate(source.epoch()):
+            cbs.call("on_predict_batch_begin", step, {})
+            xb = sources.unpack(batch)[0] if iterable else batch[0]
+            if iterable:
+                xb = self._convert_inputs(xb)
+            outs.append(run(xb))
+            cbs.call("on_predict_batch_end", step, {"outputs": outs[-1]})
         cbs.call("on_predict_end", {})
+        if not outs:
+            raise ValueError("`predict` received no batches: the data source was empty.")
         return np.concatenate(outs, axis=0)
 
     # -- on_batch ------------------------------------------------------------------------------
@@ -415,13 +502,18 @@ class Trainer:
             sample_weight = cw if sample_weight is None else sample_weight * cw
         return x, y, sample_weight
 
-    def _prepare_validation(self, validation_data):
-        if validation_data is None:
-            return None
-        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+
+def _refuse_arrays_with_source(y, sample_weight, validation_split):
+    """A generator or dataset carries its own labels and weights (Keras's rule)."""
+    for name, value in (("y", y), ("sample_weight", sample_weight)):
+        if value is not None:
             raise ValueError(
-                "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
-                f"val_sample_weight). Received: {type(validation_data).__name__}"
+                f"Argument `{name}` must be None when `x` is a generator, dataset or PyDataset: "
+                f"it yields `(x, y)` or `(x, y, sample_weight)` batches itself. Received: "
+                f"{name} of type {type(value).__name__}"
             )
-        vx, vy, *rest = validation_data
-        return vx, vy, (rest[0] if rest else None)
+    if validation_split:
+        raise ValueError(
+            "`validation_split` is only supported for NumPy arrays and array-likes, not for a "
+            "generator, dataset or PyDataset. Pass `validation_data=` instead."
+        )

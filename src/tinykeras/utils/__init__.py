@@ -1,8 +1,10 @@
-"""Utilities: seeding, label encoding and naming helpers."""
+"""Utilities: seeding, label encoding, the progress bar and PyDataset."""
 
 import numpy as np
 
 from tinykeras.backend import set_random_seed
+from tinykeras.utils.progbar import Progbar, set_progress_style
+from tinykeras.utils.py_dataset import PyDataset, Sequence
 
 
 def to_categorical(x, num_classes=None):
@@ -17,4 +19,5 @@ def to_categorical(x, num_classes=None):
     return (labels[..., None] == np.arange(num_classes)).astype(floatx())
 
 
-__all__ = ["set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "set_progress_style", "set_random_seed",
+           "to_categorical"]

@@ -1,4 +1,5 @@
-"""Callbacks: hooks that ``fit``, ``evaluate`` and ``predict`` call at fixed points.
+"""The ``Callback`` base, ``CallbackList`` and the small callbacks (History, LambdaCallback,
+TerminateOnNaN, LearningRateScheduler).
 
 Order in ``fit``: train begin -> (epoch begin -> (batch begin -> step -> batch end)* ->
 validation -> epoch end)* -> train end. A callback stops training by setting
@@ -6,29 +7,38 @@ validation -> epoch end)* -> train end. A callback stops training by setting
 """
 
 import math
-import sys
-import warnings
-
-import numpy as np
 
 _HOOKS = (
     "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
     "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
     "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
-    "on_predict_batch_begin", "on_predict_batch_end",
+    "on_predict_batch_begin", "on_predict_batch_end", "on_batch_begin", "on_batch_end",
 )
 
 
 class Callback:
-    """Base class: override any ``on_*`` hook; ``self.model`` and ``self.params`` are set."""
+    """Base class: override any ``on_*`` hook; ``self.model`` and ``self.params`` are set.
+
+    ``on_batch_begin``/``on_batch_end`` are the Keras aliases of the training-batch hooks:
+    overriding either one is enough.
+    """
 
     def __init__(self):
-        self.model = None
+        self._model = None
         self.params = {}
+
+    @property
+    def model(self):
+        """The model being trained, evaluated or run."""
+        return self._model
+
+    @model.setter
+    def model(self, model):
+        self._model = model
 
     def set_model(self, model):
         """Attach the model being trained."""
-        self.model = model
+        self._model = model
 
     def set_params(self, params):
         """Receive the run's parameters (``epochs``, ``steps``, ``verbose``)."""
@@ -38,7 +48,7 @@ class Callback:
         """Called once before the first epoch."""
 
     def on_train_end(self, logs=None):
-        """Called once after the last epoch."""
+        """Called once after the last epoch, with the last epoch's logs."""
 
     def on_epoch_begin(self, epoch, logs=None):
         """Called at the start of each epoch (0-based)."""
@@ -46,14 +56,22 @@ class Callback:
     def on_epoch_end(self, epoch, logs=None):
         """Called at the end of each epoch with its logs (val_* included)."""
 
+    def on_batch_begin(self, batch, logs=None):
+        """Alias of ``on_train_batch_begin`` (Keras 2 name)."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Alias of ``on_train_batch_end`` (Keras 2 name)."""
+
     def on_train_batch_begin(self, batch, logs=None):
-        """Called before each training step."""
+        """Called before each training step (calls ``on_batch_begin``)."""
+        self.on_batch_begin(batch, logs=logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        """Called after each training step with the running logs."""
+        """Called after each training step with the running logs (calls ``on_batch_end``)."""
+        self.on_batch_end(batch, logs=logs)
 
     def on_test_begin(self, logs=None):
-        """Called at the start of ``evaluate``."""
+        """Called at the start of ``evaluate`` (and of validation inside ``fit``)."""
 
     def on_test_end(self, logs=None):
         """Called at the end of ``evaluate`` with its logs."""
@@ -62,7 +80,7 @@ class Callback:
         """Called before each evaluation batch."""
 
     def on_test_batch_end(self, batch, logs=None):
-        """Called after each evaluation batch."""
+        """Called after each evaluation batch with the running logs."""
 
     def on_predict_begin(self, logs=None):
         """Called at the start of ``predict``."""
@@ -77,12 +95,25 @@ class Callback:
         """Called after each prediction batch (``logs['outputs']``)."""
 
 
+# A hook counts as overridden if the class (or LambdaCallback) defines it, or, for the
+# training-batch hooks, if its Keras 2 alias is defined.
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
 class CallbackList:
-    """Calls each hook on every callback, skipping hooks nobody overrides (cheap per batch)."""
+    """Calls each hook on every callback, skipping hooks nobody overrides (cheap per batch).
+
+    ``callbacks`` may be one Callback or a list of them.
+    """
 
     def __init__(self, callbacks=None, model=None, **params):
+        if isinstance(callbacks, Callback):
+            callbacks = [callbacks]
+        elif callbacks is not None and not isinstance(callbacks, (list, tuple)):
+            raise ValueError(
+                "Argument `callbacks` must be a Callback or a list of Callbacks. "
+                f"Received: callbacks={callbacks!r} of type {type(callbacks).__name__}"
+            )
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
@@ -90,6 +121,9 @@ class CallbackList:
                     f"Expected a `keras.callbacks.Callback` instance in `callbacks`. "
                     f"Received: {cb!r} of type {type(cb).__name__}"
                 )
+        self.model = model
+        self.params = params
+        for cb in self.callbacks:
             cb.set_model(model)
             cb.set_params(params)
         # Only the callbacks that override a hook get called for it.
@@ -98,9 +132,19 @@ class CallbackList:
             for hook in _HOOKS
         }
 
+    def append(self, callback):
+        """Add a callback (``fit`` adds History and the progress bar this way)."""
+        self.__init__(self.callbacks + [callback], self.model, **self.params)
+
     def wants(self, hook: str) -> bool:
         """Return True if any callback overrides ``hook``."""
         return bool(self._active[hook])
+
+    def wants_logs(self, hook: str) -> bool:
+        """Return True if a callback other than the progress bar reads ``hook``'s logs (the
+        bar fetches its own, only when it redraws)."""
+        return any(not getattr(getattr(fn, "__self__", None), "_pulls_logs", False)
+                   for fn in self._active[hook])
 
     def call(self, hook: str, *args):
         """Call ``hook(*args)`` on every callback that overrides it."""
@@ -109,8 +153,14 @@ class CallbackList:
 
 
 def _overrides(cb, hook) -> bool:
-    return hook in getattr(cb, "_overridden", ()) or (
-        getattr(type(cb), hook) is not getattr(Callback, hook)
+    if hook in getattr(cb, "_overridden", ()):
+        return True
+    if getattr(type(cb), hook) is not getattr(Callback, hook):
+        return True
+    alias = _ALIASES.get(hook)
+    return alias is not None and (
+        alias in getattr(cb, "_overridden", ())
+        or getattr(type(cb), alias) is not getattr(Callback, alias)
     )
 
 
@@ -131,27 +181,6 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
-
-
-class ProgbarLogger(Callback):
-    """Prints one line per epoch (``verbose=1`` and ``verbose=2``) with the epoch's logs."""
-
-    def __init__(self, stream=None):
-        super().__init__()
-        self.stream = stream
-
-    def on_epoch_end(self, epoch, logs=None):
-        """Print ``Epoch e/E - loss: ...``."""
-        stream = self.stream or sys.stdout
-        text = " - ".join(f"{k}: {format_value(v)}" for k, v in (logs or {}).items())
-        stream.write(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')} - {text}\n")
-        stream.flush()
-
-
-def format_value(v) -> str:
-    """Format a log value as Keras does: 4 decimals, or scientific for tiny values."""
-    v = float(v)
-    return f"{v:.4f}" if abs(v) > 1e-3 else f"{v:.4e}"
 
 
 class LambdaCallback(Callback):
@@ -176,87 +205,6 @@ class TerminateOnNaN(Callback):
         if loss is not None and not math.isfinite(loss):
             print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
-
-
-class EarlyStopping(Callback):
-    """Stops training when ``monitor`` has not improved for ``patience`` epochs.
-
-    Args:
-        monitor: the log key to watch (``"val_loss"``).
-        min_delta: the smallest change that counts as an improvement.
-        patience: epochs without improvement before stopping.
-        mode: ``"min"``, ``"max"`` or ``"auto"`` (max for accuracy-like keys).
-        baseline: a value the monitor must beat.
-        restore_best_weights: whether to go back to the best epoch's weights at the end.
-        start_from_epoch: epochs to wait before watching.
-    """
-
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
-        super().__init__()
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping mode {mode!r} is unknown; use 'auto', 'min' or 'max'.")
-        self.monitor = monitor
-        self.patience = patience
-        self.verbose = verbose
-        self.baseline = baseline
-        self.min_delta = abs(min_delta)
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = start_from_epoch
-        maximize = mode == "max" or (mode == "auto" and ("acc" in monitor or "auc" in monitor))
-        self._better = np.greater if maximize else np.less
-        self._sign = 1 if maximize else -1
-
-    def on_train_begin(self, logs=None):
-        """Reset the state, so the callback can be reused."""
-        self.wait = 0
-        self.stopped_epoch = 0
-        self.best = None
-        self.best_weights = None
-        self.best_epoch = 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        """Compare the monitored value with the best so far."""
-        current = (logs or {}).get(self.monitor)
-        if current is None:
-            warnings.warn(
-                f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
-                f"Available metrics are: {','.join(logs or {})}",
-                stacklevel=2,
-            )
-            return
-        if epoch < self.start_from_epoch:
-            return
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = self.model.get_weights()
-        self.wait += 1
-        if self._improved(current, self.best):
-            self.best = current
-            self.best_epoch = epoch
-            if self.restore_best_weights:
-                self.best_weights = self.model.get_weights()
-            # Only reset wait when we beat both the baseline and the best.
-            if self.baseline is None or self._improved(current, self.baseline):
-                self.wait = 0
-            return
-        if self.wait >= self.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        """Restore the best weights if asked, and report the stop."""
-        if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        if self.restore_best_weights and self.best_weights is not None:
-            if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: "
-                      f"{self.best_epoch + 1}.")
-            self.model.set_weights(self.best_weights)
-
-    def _improved(self, current, reference):
-        if reference is None:
-            return True
-        return bool(self._better(current - self._sign * self.min_delta, reference))
 
 
 class LearningRateScheduler(Callback):

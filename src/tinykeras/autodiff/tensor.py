@@ -87,10 +87,12 @@ class Tensor:
         return len(self.value)
 
     def __float__(self):
-        return float(self.value)
+        # A one-element tensor of any rank converts, as TF's did under older NumPy (course
+        # helpers store ``sigmoid(x @ w + b)`` of shape (1,) into a grid cell).
+        return float(self.value.item() if self.value.size == 1 else self.value)
 
     def __int__(self):
-        return int(self.value)
+        return int(self.value.item() if self.value.size == 1 else self.value)
 
     def __index__(self):
         return int(self.value)

@@ -32,30 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tinykeras.datasets.digits import interpolation_matrix, resize_bilinear  # noqa: F401
+
 SIZE_IN, SIZE_OUT = 8, 20
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "tinykeras" / "datasets"
-
-
-def interpolation_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """Return the (n_out, n_in) matrix of 1-D linear interpolation with half-pixel centres."""
-    s = (np.arange(n_out) + 0.5) * n_in / n_out - 0.5
-    s = np.clip(s, 0.0, n_in - 1)
-    lo = np.floor(s).astype(int)
-    hi = np.minimum(lo + 1, n_in - 1)
-    frac = s - lo
-    w = np.zeros((n_out, n_in))
-    rows = np.arange(n_out)
-    # np.add.at, not assignment: where lo == hi (the clamped border) both weights land on
-    # the same source pixel and must add up to 1.
-    np.add.at(w, (rows, lo), 1.0 - frac)
-    np.add.at(w, (rows, hi), frac)
-    return w
-
-
-def resize_bilinear(images: np.ndarray, n_out: int) -> np.ndarray:
-    """Resize square images (n, k, k) to (n, n_out, n_out); bilinear is separable: W A W^T."""
-    w = interpolation_matrix(images.shape[-1], n_out)
-    return np.einsum("ij,njk,lk->nil", w, images.astype(np.float64), w)
 
 
 def make_digits01(images8: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,6 +70,9 @@ def main(argv=None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "digits01.npz"
     np.savez_compressed(path, X=X, y=y)
+    # All ten classes, as 8x8 integer images: datasets.load_digits resizes them on loading.
+    np.savez_compressed(args.out / "digits.npz", images=digits.images.astype(np.uint8),
+                        target=digits.target.astype(np.uint8))
     counts = {int(k): int(v) for k, v in zip(*np.unique(y, return_counts=True), strict=True)}
     print(f"wrote {path}: X {X.shape} {X.dtype}, y {y.shape} {y.dtype}, counts {counts}")
     print(f"arrays sha256 {arrays_sha256(X, y)}")

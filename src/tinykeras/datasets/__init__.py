@@ -1,4 +1,7 @@
-"""Small real data sets shipped inside the package (no download, no scikit-learn needed).
+"""Small real data sets shipped inside the package (no download, no scikit-learn needed),
+and the course's synthetic data generators (``make_coffee``, ``make_blobs``).
+
+``load_digits`` gives all ten digits (8x8 or 20x20, see ``datasets/digits.py``).
 
 ``digits01.npz`` is derived from the UCI "Optical Recognition of Handwritten Digits" data set
 by E. Alpaydin and C. Kaynak (1998), https://doi.org/10.24432/C50P49, as shipped in
@@ -12,8 +15,9 @@ from importlib import resources
 import numpy as np
 
 from tinykeras.datasets.course import make_blobs, make_coffee
+from tinykeras.datasets.digits import load_digits
 
-__all__ = ["load_digits01", "make_blobs", "make_coffee"]
+__all__ = ["load_digits", "load_digits01", "make_blobs", "make_coffee"]
 
 
 def load_digits01() -> tuple[np.ndarray, np.ndarray]:

@@ -90,3 +90,20 @@ def test_csv_dataset_on_a_course_csv_matches_numpy():
     xs, ys = zip(*features)
     np.testing.assert_array_equal(np.concatenate(xs), expected[:, :2])
     np.testing.assert_array_equal(np.concatenate(ys), expected[:, 2])
+
+
+def test_fit_evaluate_predict_take_a_batched_dataset():
+    X, y = tf.datasets.make_blobs(200, centers=[[-2, 0], [2, 0]], random_state=0)
+    train = tf.data.Dataset.from_tensor_slices((X, y)).shuffle(200).batch(32)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu"),
+                                 tf.keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer=tf.keras.optimizers.Adam(0.05),
+                  metrics=["accuracy"])
+    history = model.fit(train, epochs=5, verbose=0)
+    assert len(history.history["loss"]) == 5
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    loss, accuracy = model.evaluate(train, verbose=0)
+    assert accuracy > 0.95
+    pred = model.predict(tf.data.Dataset.from_tensor_slices(X).batch(50), verbose=0)
+    assert pred.shape == (200, 1)
+    np.testing.assert_allclose(pred, model.predict(X, verbose=0), rtol=1e-5)

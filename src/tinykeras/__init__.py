@@ -15,6 +15,7 @@ from tinykeras import (
     backend,
     callbacks,
     config,
+    constraints,
     data,
     datasets,
     initializers,
@@ -25,6 +26,7 @@ from tinykeras import (
     ops,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from tinykeras.autodiff import GradientTape, Tensor, Variable
@@ -36,6 +38,7 @@ keras = _sys.modules[__name__]  # ``tf.keras`` and ``from tinykeras import keras
 
 __all__ = [
     "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable",
-    "activations", "backend", "callbacks", "config", "data", "datasets", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "regularizers", "utils",
+    "activations", "backend", "callbacks", "config", "constraints", "data", "datasets",
+    "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers",
+    "saving", "utils",
 ]

@@ -17,6 +17,7 @@ from tinykeras.losses import (
 )
 from tinykeras.losses import squeeze_or_expand_to_same_rank
 from tinykeras.utils.naming import to_snake_case
+from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def _np(x):
@@ -273,3 +274,19 @@ def get(identifier):
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def serialize(metric) -> dict:
+    """Return Keras's dict ``{"module": "keras.metrics", "class_name", "config", ...}``."""
+    return serialize_keras_object(metric, "keras.metrics", ALL_OBJECTS)
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild a metric from ``serialize`` output or a name (allow-list lookup only)."""
+    if isinstance(config, str):
+        return get(config)
+
+    def unknown(name):
+        return ValueError(f"Unknown metric class {name!r}. Expected one of {sorted(ALL_OBJECTS)}.")
+
+    return deserialize_keras_object(config, ALL_OBJECTS, custom_objects, unknown)

@@ -31,8 +31,24 @@ def get(name):
     return ALL_OBJECTS[name]
 
 
+
+
+def serialize(layer) -> dict:
+    """Return Keras's dict for a layer (module, class_name, config, registered_name)."""
+    from tinykeras.saving.config import serialize_layer
+
+    return serialize_layer(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """Build a layer from ``serialize`` output (allow-listed classes only)."""
+    from tinykeras.saving.config import deserialize_layer
+
+    return deserialize_layer(config, custom_objects)
+
+
 __all__ = [
     "Activation", "Add", "Average", "Concatenate", "Dense", "Dot", "Input", "InputLayer",
     "KerasTensor", "Lambda", "Layer", "LeakyReLU", "Maximum", "Minimum", "Multiply",
-    "Normalization", "Subtract", "get",
+    "Normalization", "Subtract", "deserialize", "get", "serialize",
 ]

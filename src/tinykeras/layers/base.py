@@ -5,8 +5,10 @@ import inspect
 from tinykeras import initializers, regularizers
 from tinykeras.autodiff import Tensor, Variable, ops, wrap
 from tinykeras.backend import floatx, standardize_dtype, xp
+from tinykeras.backend.limits import charge_weight
 from tinykeras.layers.keras_tensor import KerasTensor, Node
 from tinykeras.utils.naming import to_snake_case, unique_name
+from tinykeras.utils.serialization import drop_unknown_keys
 
 _BASE_KWARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape",
                 "batch_size", "autocast")
@@ -25,6 +27,9 @@ class Layer:
         dtype: the dtype of weights and computations (default: ``floatx()``).
         input_shape / input_dim: the Keras-2 way to give the first layer its input shape.
     """
+
+    # The keywords **kwargs may carry, for configs (see utils.serialization.accepted_kwargs).
+    _extra_config_keys = _BASE_KWARGS
 
     def __init__(self, *, name=None, trainable=True, dtype=None, **kwargs):
         unknown = set(kwargs) - set(_BASE_KWARGS)
@@ -70,6 +75,7 @@ class Layer:
         """Create, track and return a Variable initialized by ``initializer``."""
         shape = tuple(int(d) for d in (shape or ()))
         dtype = standardize_dtype(dtype) if dtype is not None else self.dtype
+        charge_weight(shape, self.name)  # bounded while loading a file (backend/limits.py)
         init = initializers.get(initializer)
         var = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name)
         var.path = f"{self.name}/{name}"
@@ -225,8 +231,9 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
-        """Create a layer from ``get_config()`` output."""
-        return cls(**config)
+        """Create a layer from ``get_config()`` output; keys this class does not take (added
+        by newer Keras versions) are dropped, with a warning when their value matters."""
+        return cls(**drop_unknown_keys(cls, config, f"{cls.__name__} config"))
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

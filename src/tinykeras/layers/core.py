@@ -1,9 +1,10 @@
 """Core layers: ``Dense`` and ``Activation``."""
 
-from tinykeras import activations, initializers, regularizers
+from tinykeras import activations, constraints, initializers, regularizers
 from tinykeras.autodiff import ops
 from tinykeras.backend import xp
 from tinykeras.layers.base import Layer
+from tinykeras.utils.serialization import drop_unknown_keys
 
 
 class Dense(Layer):
@@ -41,8 +42,8 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         # The fused op computes matmul + bias + activation in one tape node.
         self._fused = activations.FUSED.get(self.activation)
         self.kernel = None
@@ -100,8 +101,8 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": _serialize_or_none(self.kernel_regularizer),
             "bias_regularizer": _serialize_or_none(self.bias_regularizer),
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            "kernel_constraint": _serialize_constraint(self.kernel_constraint),
+            "bias_constraint": _serialize_constraint(self.bias_constraint),
         }
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
@@ -110,14 +111,16 @@ class Dense(Layer):
     @classmethod
     def from_config(cls, config):
         """Create a Dense layer from a Keras config (unknown newer keys are ignored)."""
-        config = {k: v for k, v in config.items() if k not in ("quantization_config", "lora_rank",
-                                                                "lora_alpha")}
+        config = drop_unknown_keys(cls, config, f"Dense '{config.get('name')}'")
         for key in ("kernel_initializer", "bias_initializer"):
             if isinstance(config.get(key), dict):
                 config[key] = initializers.deserialize(config[key])
         for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
             if isinstance(config.get(key), dict):
                 config[key] = regularizers.deserialize(config[key])
+        for key in ("kernel_constraint", "bias_constraint"):
+            if isinstance(config.get(key), dict):
+                config[key] = constraints.deserialize(config[key])
         return cls(**config)
 
 
@@ -143,3 +146,7 @@ class Activation(Layer):
 
 def _serialize_or_none(obj):
     return None if obj is None else regularizers.serialize(obj)
+
+
+def _serialize_constraint(obj):
+    return None if obj is None else constraints.serialize(obj)

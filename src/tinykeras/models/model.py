@@ -143,6 +143,61 @@ class Model(Trainer, Layer):
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
+    # -- saving (implemented in tinykeras/saving) -------------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save to ``.keras`` (Keras 3) or ``.h5`` (legacy), atomically; see saving.save_model."""
+        from tinykeras.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights to ``*.weights.h5`` (Keras 3 layout) or a legacy ``*.h5``."""
+        from tinykeras.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        """Load weights from a ``.keras``, ``.weights.h5`` or legacy ``.h5`` file."""
+        from tinykeras.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs) -> str:
+        """Return the model's config as JSON (``models.model_from_json`` rebuilds it)."""
+        from tinykeras.saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def get_compile_config(self):
+        """Return the serialized compile arguments (None if not compiled)."""
+        from tinykeras.saving.config import serialize_compile_config
+
+        return serialize_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile with the arguments of a ``get_compile_config()`` dict."""
+        from tinykeras.saving.config import compile_args
+
+        self.compile(**compile_args(config))
+
+    def get_build_config(self):
+        """Return ``{"input_shape": ...}`` once built (None before)."""
+        return {"input_shape": list(self._build_shape)} if self.built and self._build_shape \
+            else None
+
+    def build_from_config(self, config):
+        """Build from a ``get_build_config()`` dict."""
+        if config and config.get("input_shape") is not None:
+            self.build(tuple(config["input_shape"]))
+
+    def export(self, filepath, format="onnx", **kwargs):
+        """Export for inference without Python: ``format="onnx"`` (see tinykeras.export)."""
+        if format != "onnx":
+            raise ValueError(f"tinykeras exports only format='onnx'. Received: format={format!r}")
+        from tinykeras.export import to_onnx
+
+        return to_onnx(self, filepath, **kwargs)
+
     def _ensure_built(self, x, batch_size=None):
         """Build for ``x`` if needed, and check its shape once, before any batch runs (the
         error shows the first batch's shape, as Keras's does)."""

@@ -165,13 +165,34 @@ class Sequential(Model):
 
     def get_config(self):
         """Return the config Keras writes for a Sequential model."""
+        from tinykeras.saving.config import serialize_layer
+
         config = {**Layer.get_config(self),
-                  "layers": [_serialize_layer(la) for la in self._layers]}
+                  "layers": [serialize_layer(la) for la in self._layers]}
         if self._layers and isinstance(self._layers[0], InputLayer):
             config["build_input_shape"] = list(self._layers[0].batch_shape)
+        elif self.built and self._build_shape is not None:
+            config["build_input_shape"] = list(self._build_shape)
         return config
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Create a Sequential model from ``get_config()`` output (Keras 3 or Keras 2)."""
+        from tinykeras.saving.config import check_shape, deserialize_layer
 
-def _serialize_layer(layer):
-    return {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": layer.get_config(), "registered_name": None}
+        if isinstance(config, list):  # Keras 2.0-2.2 wrote the bare list of layers
+            config = {"layers": config}
+        layer_configs = config.get("layers") or []
+        if not isinstance(layer_configs, list):
+            raise ValueError(f"Sequential config: 'layers' must be a list. "
+                             f"Received: {type(layer_configs).__name__}")
+        layers = [deserialize_layer(c, custom_objects) for c in layer_configs]
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True),
+                    dtype=config.get("dtype"))
+        for layer in layers:
+            model.add(layer, rebuild=False)
+        model._maybe_rebuild()
+        shape = config.get("build_input_shape")
+        if not model.built and shape is not None and model.layers:
+            model.build(check_shape(shape, f"Sequential '{model.name}' build_input_shape"))
+        return model

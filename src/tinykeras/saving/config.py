@@ -216,6 +216,10 @@ def compile_args(config: dict, custom_objects: dict | None = None) -> dict:
                                                  optimizers.ALL_OBJECTS_DICT.items()}}
         if isinstance(opt_cfg, dict) and isinstance(opt_cfg.get("config"), dict):
             opt_cfg = {**opt_cfg, "config": _legacy_optimizer_keys(opt_cfg["config"])}
+            name = opt_cfg.get("class_name")
+            if isinstance(name, str) and name.startswith("Custom>") and name[7:] in table:
+                # tf.keras 2.11-2.15 wrote its new built-in optimizers as "Custom>Adam".
+                opt_cfg["class_name"] = name[7:]
         optimizer = deserialize_object(opt_cfg, table, "optimizer",
                                        custom_objects=custom_objects)
 
@@ -232,6 +236,15 @@ def compile_args(config: dict, custom_objects: dict | None = None) -> dict:
             return m
         if isinstance(m, dict) and m.get("class_name") in ("function", "__function__"):
             return metric(m.get("config"))
+        if isinstance(m, dict) and m.get("class_name") == "MeanMetricWrapper":
+            # tf.keras 2 wrote compiled string metrics this way: {"name": "accuracy",
+            # "fn": "binary_accuracy"}; the user's name is what compile() was given.
+            inner = m.get("config") or {}
+            name = inner.get("name") if isinstance(inner, dict) else None
+            fn = inner.get("fn") if isinstance(inner, dict) else None
+            if name in ("accuracy", "acc"):
+                return name
+            return metric(fn if isinstance(fn, str) else name)
         return deserialize_object(m, metrics.ALL_OBJECTS, "metric",
                                   custom_objects=custom_objects)
 
@@ -239,10 +252,12 @@ def compile_args(config: dict, custom_objects: dict | None = None) -> dict:
         if ms is None:
             return None
         if isinstance(ms, dict):  # Keras 2 multi-output form {output_name: [...]}
-            ms = [m for v in ms.values() for m in (v if isinstance(v, list) else [v])]
+            ms = list(ms.values())
         if not isinstance(ms, list):
             raise FileFormatError(f"Compile metrics must be a list. Received: {_short(ms)}")
-        return [metric(m) for m in ms]
+        # tf.keras 2.4+ nests one list per output: [[m1, m2]].
+        flat = [m for item in ms for m in (item if isinstance(item, list) else [item])]
+        return [metric(m) for m in flat]
 
     loss_cfg = config.get("loss")
     if isinstance(loss_cfg, dict) and "class_name" not in loss_cfg and len(loss_cfg) == 1:

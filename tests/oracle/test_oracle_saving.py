@@ -1,0 +1,199 @@
+"""Files both ways with real Keras 3: tinykeras -> .keras/.h5 -> Keras predicts the same, and
+Keras -> .keras/.h5 -> tinykeras predicts the same and trains on as Keras does."""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from harness import compare
+
+import tinykeras as tk
+
+ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "softplus",
+               "softsign", "swish", "gelu", "relu6", "exponential", "hard_sigmoid", "mish",
+               "leaky_relu"]
+OPTIMIZERS = {
+    "sgd": lambda m: m.SGD(0.05),
+    "sgd-momentum": lambda m: m.SGD(0.05, momentum=0.9, nesterov=True),
+    "rmsprop": lambda m: m.RMSprop(0.01),
+    "rmsprop-centered": lambda m: m.RMSprop(0.01, momentum=0.5, centered=True),
+    "adam": lambda m: m.Adam(0.01),
+    "adam-amsgrad": lambda m: m.Adam(0.01, amsgrad=True),
+    "adamw": lambda m: m.AdamW(0.01),
+    "adagrad": lambda m: m.Adagrad(0.05),
+    "adadelta": lambda m: m.Adadelta(1.0),
+    "adamax": lambda m: m.Adamax(0.01),
+    "nadam": lambda m: m.Nadam(0.01),
+}
+LOSSES = {
+    "bce": (lambda m: m.BinaryCrossentropy(), 1, "sigmoid"),
+    "cce": (lambda m: m.CategoricalCrossentropy(), 3, "softmax"),
+    "scce-logits": (lambda m: m.SparseCategoricalCrossentropy(from_logits=True), 3, None),
+    "mse": (lambda m: m.MeanSquaredError(), 2, None),
+    "mae": (lambda m: m.MeanAbsoluteError(), 2, None),
+    "huber": (lambda m: m.Huber(delta=0.5), 2, None),
+    "logcosh": (lambda m: m.LogCosh(), 2, None),
+    "msle-string": ("mean_squared_logarithmic_error", 2, "softplus"),
+}
+
+
+def _x(n=32, d=6, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, d)).astype("float32")
+
+
+def _y(kind, units, n=32, seed=1):
+    r = np.random.default_rng(seed)
+    if kind == "bce":
+        return (r.random((n, 1)) > 0.5).astype("float32")
+    if kind == "cce":
+        return np.eye(3, dtype="float32")[r.integers(0, 3, n)]
+    if kind == "scce-logits":
+        return r.integers(0, 3, n)
+    return np.abs(r.normal(size=(n, units))).astype("float32")
+
+
+def _tk_model(activation, units=1, out_activation="sigmoid"):
+    return tk.Sequential([tk.Input((6,)),
+                          tk.layers.Dense(5, activation=activation, name="hidden",
+                                          kernel_regularizer=tk.regularizers.L2(0.01)),
+                          tk.layers.Activation("tanh", name="act"),
+                          tk.layers.Dense(units, activation=out_activation, name="out")],
+                         name="ours")
+
+
+def _keras_model(activation, units=1, out_activation="sigmoid"):
+    return keras.Sequential([keras.Input((6,)),
+                             keras.layers.Dense(5, activation=activation, name="hidden",
+                                                kernel_regularizer=keras.regularizers.L2(0.01)),
+                             keras.layers.Activation("tanh", name="act"),
+                             keras.layers.Dense(units, activation=out_activation, name="out")],
+                            name="theirs")
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_tinykeras_file_predicts_the_same_in_keras(tmp_path, activation, suffix):
+    x = _x()
+    ours = _tk_model(activation)
+    ours.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    ours.fit(x, _y("bce", 1), epochs=2, batch_size=8, verbose=0)
+    ours.save(tmp_path / f"m{suffix}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras's "legacy format" notice for .h5
+        theirs = keras.saving.load_model(tmp_path / f"m{suffix}")
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
+            item=f"tinykeras {suffix} -> Keras, {activation}", where="predict",
+            dtype="float32", rtol=1e-6)
+    assert int(keras.ops.convert_to_numpy(theirs.optimizer.iterations)) == 8
+    for a, b in zip(ours.optimizer.variables, theirs.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), keras.ops.convert_to_numpy(b.value))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loss", list(LOSSES))
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_tinykeras_file_trains_on_in_keras_as_in_tinykeras(tmp_path, optimizer, loss):
+    """Keras restores our optimizer state: one more epoch on both sides gives the same."""
+    make_loss, units, out = LOSSES[loss]
+    x, y = _x(), _y(loss, units)
+    ours = _tk_model("relu", units, out)
+    ours.compile(optimizer=OPTIMIZERS[optimizer](tk.optimizers),
+                 loss=make_loss if isinstance(make_loss, str) else make_loss(tk.losses))
+    ours.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    ours.save(tmp_path / "m.keras")
+    theirs = keras.saving.load_model(tmp_path / "m.keras")
+    assert type(theirs.optimizer).__name__ == type(ours.optimizer).__name__
+    ours.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    theirs.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for i, (a, b) in enumerate(zip(ours.get_weights(), theirs.get_weights())):
+        compare(a, b, section="saving", item=f"tinykeras -> Keras, {optimizer}, {loss}",
+                where=f"weight {i} after one more epoch", dtype="float32", rtol=1e-4)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_keras_file_predicts_and_trains_on_in_tinykeras(tmp_path, optimizer, suffix):
+    x, y = _x(), _y("cce", 3)
+    theirs = _keras_model("elu", 3, "softmax")
+    theirs.compile(optimizer=OPTIMIZERS[optimizer](keras.optimizers),
+                   loss=keras.losses.CategoricalCrossentropy(), metrics=["accuracy"])
+    theirs.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.save(tmp_path / f"k{suffix}")
+    ours = tk.models.load_model(tmp_path / f"k{suffix}")
+    item = f"Keras {suffix} -> tinykeras, {optimizer}"
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
+            item=item, where="predict", dtype="float32", rtol=1e-6)
+    assert int(ours.optimizer.iterations.numpy()) == 8
+    theirs.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    ours.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for i, (a, b) in enumerate(zip(ours.get_weights(), theirs.get_weights())):
+        compare(a, b, section="saving", item=item, where=f"weight {i} after one more epoch",
+                dtype="float32", rtol=1e-4)
+
+
+def test_keras_weights_files_both_ways(tmp_path):
+    x = _x()
+    theirs = _keras_model("tanh")
+    theirs.save_weights(tmp_path / "k.weights.h5")
+    ours = _tk_model("tanh")
+    ours.load_weights(tmp_path / "k.weights.h5")
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
+            item="Keras .weights.h5 -> tinykeras", where="predict", dtype="float32", rtol=1e-6)
+    ours = _tk_model("sigmoid")
+    ours.save_weights(tmp_path / "t.weights.h5")
+    theirs = _keras_model("sigmoid")
+    theirs.load_weights(tmp_path / "t.weights.h5")
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
+            item="tinykeras .weights.h5 -> Keras", where="predict", dtype="float32", rtol=1e-6)
+    ours.save_weights(tmp_path / "legacy.h5")  # the Keras 2 save_weights layout
+    theirs = _keras_model("sigmoid")
+    theirs.load_weights(tmp_path / "legacy.h5")
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
+            item="tinykeras legacy weights .h5 -> Keras", where="predict", dtype="float32",
+            rtol=1e-6)
+
+
+def test_keras_float64_and_nested_models_load(tmp_path):
+    keras.config.set_floatx("float64")
+    inner = keras.Sequential([keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(3)], name="inner")
+    theirs = keras.Sequential([keras.Input((6,)), inner, keras.layers.Dense(2)], name="outer")
+    theirs.save(tmp_path / "n.keras")
+    keras.config.set_floatx("float32")
+    ours = tk.models.load_model(tmp_path / "n.keras")
+    x = _x().astype("float64")
+    assert ours.layers[0].layers[0].kernel.value.dtype == np.float64
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
+            item="Keras nested float64 -> tinykeras", where="predict", dtype="float64")
+
+
+def test_keras_reads_every_config_we_write(tmp_path):
+    """Initializers, regularizers, constraints, losses and metrics in a compiled model."""
+    ours = tk.Sequential([tk.Input((6,)), tk.layers.Dense(
+        4, activation="relu", name="d",
+        kernel_initializer=tk.initializers.HeNormal(seed=2),
+        bias_initializer=tk.initializers.Constant(0.1),
+        kernel_regularizer=tk.regularizers.L1L2(0.01, 0.02),
+        bias_regularizer=tk.regularizers.L1(0.01),
+        activity_regularizer=tk.regularizers.L2(0.001),
+        kernel_constraint=tk.constraints.MaxNorm(2.0),
+        bias_constraint=tk.constraints.NonNeg()),
+        tk.layers.Dense(1, kernel_constraint=tk.constraints.MinMaxNorm(0.1, 1.0),
+                        name="o")])
+    ours.compile(optimizer=tk.optimizers.Adam(tk.optimizers.schedules.ExponentialDecay(
+        0.01, 10, 0.9)), loss=tk.losses.Huber(0.7),
+        metrics=["mae", tk.metrics.RootMeanSquaredError()])
+    ours.save(tmp_path / "c.keras")
+    theirs = keras.saving.load_model(tmp_path / "c.keras")
+    dense = theirs.get_layer("d")
+    assert isinstance(dense.kernel_constraint, keras.constraints.MaxNorm)
+    assert isinstance(dense.bias_constraint, keras.constraints.NonNeg)
+    assert isinstance(dense.kernel_regularizer, keras.regularizers.L1L2)
+    assert isinstance(theirs.loss, keras.losses.Huber)
+    assert theirs.loss._fn_kwargs["delta"] == pytest.approx(0.7)  # its get_config omits delta
+    x = _x()
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
+            item="tinykeras configs -> Keras", where="predict", dtype="float32", rtol=1e-6)

@@ -313,3 +313,45 @@ def test_json_round_trip_compiles_and_keeps_the_config():
     assert rebuilt.compiled and isinstance(rebuilt.optimizer, tk.optimizers.RMSprop)
     assert rebuilt.optimizer.momentum == 0.5
     assert json.loads(rebuilt.to_json()) == json.loads(text)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_functional_model_with_merges_normalization_and_leaky_relu(tmp_path, suffix):
+    x, y = _data()
+    inp = tk.Input((5,), name="features")
+    norm = layers.Normalization(name="norm")
+    norm.adapt(x)
+    h = norm(inp)
+    a = layers.Dense(4, name="a")(h)
+    b = layers.LeakyReLU(negative_slope=0.2, name="leaky")(layers.Dense(4, name="b")(h))
+    merged = layers.Concatenate(name="cat")([layers.Add(name="add")([a, b]), a])
+    out = layers.Dense(1, activation="sigmoid", name="out")(merged)
+    model = tk.Model(inp, out, name="graph")
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / f"g{suffix}")
+    loaded = tk.models.load_model(tmp_path / f"g{suffix}")
+    assert type(loaded).__name__ == "Functional"
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(loaded.get_layer("norm").adapt_mean.numpy(),
+                                  norm.adapt_mean.numpy())
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for w1, w2 in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(w1, w2)
+
+
+def test_functional_weights_use_keras_paths(tmp_path):
+    import io
+
+    inp = tk.Input((3,))
+    out = layers.Dense(2, name="d2")(layers.Dense(4, name="d1")(inp))
+    tk.Model(inp, out).save(tmp_path / "f.keras")
+    with zipfile.ZipFile(tmp_path / "f.keras") as zf:
+        config = json.loads(zf.read("config.json"))
+        with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
+            assert "layers/input_layer/vars" in f  # Functional.layers lists its InputLayer
+            assert f["layers/dense/vars/0"].shape == (3, 4)
+            assert f["layers/dense_1/vars/0"].shape == (4, 2)
+    assert config["class_name"] == "Functional"
+    assert config["module"] == "keras.src.models.functional"  # what Keras 3 writes

@@ -82,10 +82,11 @@ def test_dense_constraint_is_applied_during_fit_and_saved(tmp_path):
     assert isinstance(loaded.layers[0].kernel_constraint, constraints.NonNeg)
 
 
-@pytest.mark.parametrize("cls", _builtin(losses, losses.Loss), ids=lambda c: c.__name__)
+# LossFunctionWrapper wraps a Python function: it is saved as the function's name.
+@pytest.mark.parametrize("cls", [c for c in _builtin(losses, losses.Loss)
+                                 if c is not losses.LossFunctionWrapper],
+                         ids=lambda c: c.__name__)
 def test_every_loss_round_trips(cls):
-    if cls is losses.LossFunctionWrapper:
-        pytest.skip("a wrapper around a Python function: serialized by the function's name")
     _roundtrip(cls(), losses.serialize, losses.deserialize)
 
 
@@ -120,11 +121,17 @@ def _layer_instances():
                                       activity_regularizer=regularizers.L1(0.1)),
         "Activation": lambda: layers.Activation("softplus"),
         "InputLayer": lambda: layers.InputLayer(shape=(4,)),
+        "Dot": lambda: layers.Dot(axes=1, normalize=True),
+        "Concatenate": lambda: layers.Concatenate(axis=1),
+        "Normalization": lambda: layers.Normalization(mean=[1.0, 2.0], variance=[3.0, 4.0]),
+        "LeakyReLU": lambda: layers.LeakyReLU(negative_slope=0.2),
+        "Lambda": None,  # holds Python code: never serialized (test_lambda_* below)
     }
     out = []
     for name, cls in sorted(layer_table().items()):
         if name in special:
-            out.append(special[name]())
+            if special[name] is not None:
+                out.append(special[name]())
             continue
         if issubclass(cls, tk.Model) or name in ("Layer",):
             continue
@@ -231,9 +238,27 @@ def test_lambda_layers_are_refused_even_with_safe_mode_false(tmp_path):
             {"class_name": "InputLayer", "config": {"batch_shape": [None, 2], "name": "i"}},
             {"module": "keras.layers", "class_name": "Lambda", "registered_name": None,
              "config": {"name": "lam", "function": {"class_name": "__lambda__", "config": {
-                 "code": "4wEAAAAAAAAAAAAAAAEAAAADAAAAQwAAAHMEAAAAfABTAKkBTqkAKQHaAXhyAgAAAHIC"}}}}]}}
+                 "code": "4wEAAAAAAAAAAAAAAAEAAAADAAAAQwAAAHMEAAAAfABTAKkBTqkAKQHa"}}}}]}}
     with pytest.raises(FileFormatError, match="Lambda layer, which stores Python bytecode"):
         tk.models.model_from_json(json.dumps(config))
+
+
+def test_lambda_layers_refuse_to_save(tmp_path):
+    x = tk.Input((2,))
+    model = tk.Model(x, layers.Lambda(lambda t: t * 2)(x))
+    with pytest.raises(NotImplementedError, match="Python function"):
+        model.save(tmp_path / "lam.keras")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_keras2_leaky_relu_alpha_loads_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer = layers.deserialize({"class_name": "LeakyReLU",
+                                    "config": {"name": "lr", "alpha": 0.1, "dtype": "float32"}})
+    assert layer.negative_slope == pytest.approx(0.1)
 
 
 def test_newer_keys_are_ignored_and_warn_only_when_they_matter():

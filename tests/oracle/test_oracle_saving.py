@@ -197,3 +197,34 @@ def test_keras_reads_every_config_we_write(tmp_path):
     x = _x()
     compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
             item="tinykeras configs -> Keras", where="predict", dtype="float32", rtol=1e-6)
+
+
+def _graph(lib, x):
+    inp = lib.Input((6,), name="features")
+    norm = lib.layers.Normalization(name="norm")
+    norm.adapt(x)
+    h = norm(inp)
+    a = lib.layers.Dense(4, name="a")(h)
+    b = lib.layers.LeakyReLU(negative_slope=0.2, name="leaky")(lib.layers.Dense(4, name="b")(h))
+    merged = lib.layers.Concatenate(name="cat")([lib.layers.Add(name="add")([a, b]), a])
+    out = lib.layers.Dense(1, activation="sigmoid", name="out")(merged)
+    return lib.Model(inp, out, name="graph")
+
+
+@pytest.mark.parametrize("direction", ["tinykeras->keras", "keras->tinykeras"])
+def test_functional_models_with_normalization_both_ways(tmp_path, direction):
+    x, y = _x(), _y("bce", 1)
+    src, dst = (tk, keras) if direction == "tinykeras->keras" else (keras, tk)
+    model = _graph(src, x)
+    model.compile(optimizer=src.optimizers.Adam(0.01), loss="binary_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    model.save(tmp_path / "g.keras")
+    loaded = (keras.saving.load_model if dst is keras else tk.models.load_model)(
+        tmp_path / "g.keras")
+    compare(loaded.predict(x, verbose=0), model.predict(x, verbose=0), section="saving",
+            item=f"functional graph {direction}", where="predict", dtype="float32", rtol=1e-6)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for i, (a, b) in enumerate(zip(loaded.get_weights(), model.get_weights())):
+        compare(a, b, section="saving", item=f"functional graph {direction}",
+                where=f"weight {i} after one more epoch", dtype="float32", rtol=1e-4)

@@ -31,8 +31,6 @@ def get(name):
     return ALL_OBJECTS[name]
 
 
-
-
 def serialize(layer) -> dict:
     """Return Keras's dict for a layer (module, class_name, config, registered_name)."""
     from tinykeras.saving.config import serialize_layer

@@ -132,6 +132,8 @@ class LeakyReLU(Layer):
     array([[-1.,  3.]], dtype=float32)
     """
 
+    _legacy_config_keys = ("alpha",)  # read from configs (see utils.serialization)
+
     def __init__(self, negative_slope=0.3, **kwargs):
         alpha = kwargs.pop("alpha", None)  # the Keras 2 spelling
         super().__init__(**kwargs)

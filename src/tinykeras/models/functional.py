@@ -48,8 +48,7 @@ class Functional(Model):
                     "the graph starts from."
                 )
         self._nodes = _ordered_nodes(self._inputs, self._outputs, self.name)
-        self._layers = _unique_layers(
-            [t.layer for t in self._inputs] + [n.layer for n in self._nodes])
+        self._layers = _keras_layer_order(self._inputs, self._outputs, self._nodes)
         self._build_shape = tuple(self._inputs[0].shape)
         self._output_shape = tuple(self._outputs[0].shape)
         self.built = True
@@ -195,11 +194,12 @@ class Functional(Model):
                     "config": {"shape": list(t.shape), "dtype": t.dtype,
                                "keras_history": history(t)}}
 
+        from tinykeras.saving.config import serialize_layer
+
         layers = []
         for layer in self._layers:
             layers.append({
-                "module": "keras.layers", "class_name": type(layer).__name__,
-                "config": layer.get_config(), "registered_name": None, "name": layer.name,
+                **serialize_layer(layer), "name": layer.name,
                 "inbound_nodes": [
                     {"args": [[tensor(t) for t in n.inputs] if n.multi_input
                               else tensor(n.inputs[0])], "kwargs": {}}
@@ -250,8 +250,12 @@ class Functional(Model):
         def lookup(h):
             return tensors[(h[0], h[1])]
 
-        inputs = [lookup(h) for h in config["input_layers"]]
-        outputs = [lookup(h) for h in config["output_layers"]]
+        def histories(value):
+            # Keras writes one input as a bare ["name", 0, 0], several as a list of them.
+            return [value] if value and isinstance(value[0], str) else value
+
+        inputs = [lookup(h) for h in histories(config["input_layers"])]
+        outputs = [lookup(h) for h in histories(config["output_layers"])]
         return cls(inputs[0] if len(inputs) == 1 else inputs,
                    outputs[0] if len(outputs) == 1 else outputs,
                    name=config.get("name"), trainable=config.get("trainable", True))
@@ -352,27 +356,41 @@ def _ordered_nodes(inputs, outputs, model_name):
     return order
 
 
-def _unique_layers(layers):
-    out, seen = [], set()
-    for layer in layers:
-        if id(layer) not in seen:
-            seen.add(id(layer))
-            out.append(layer)
-    return out
+def _keras_layer_order(inputs, outputs, nodes):
+    """The layers in Keras's order (``Functional.layers``): by decreasing depth (the longest
+    path to an output), ties by first visit walking back from the outputs. Saved weight
+    paths and ``get_weights`` follow this order, so it must be Keras's exactly."""
+    input_ids = {id(t) for t in inputs}
+
+    def is_input(t):
+        return id(t) in input_ids or t.node is None or not t.node.inputs
+
+    first_visit, seen = {}, set()
+    stack = list(reversed(outputs))
+    while stack:  # pre-order walk from the outputs, as Keras's _build_map_helper
+        t = stack.pop()
+        first_visit.setdefault(id(t.layer), (len(first_visit), t.layer))
+        if is_input(t) or id(t.node) in seen:
+            continue
+        seen.add(id(t.node))
+        stack.extend(reversed(t.node.inputs))
+    node_depth, layer_depth = {}, {}
+    for node in reversed(nodes):  # every consumer before the nodes it reads
+        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+        node_depth[id(node)] = layer_depth[id(node.layer)] = depth
+        for parent in node.inputs:
+            key = id(parent.layer) if is_input(parent) else id(parent.node)
+            table = layer_depth if is_input(parent) else node_depth
+            table[key] = max(table.get(key, 0), depth + 1)
+    for t in inputs:
+        first_visit.setdefault(id(t.layer), (len(first_visit), t.layer))
+        layer_depth.setdefault(id(t.layer), 0)
+    ranked = sorted(first_visit.items(), key=lambda kv: (-layer_depth[kv[0]], kv[1][0]))
+    return [layer for _, (_, layer) in ranked]
 
 
 def _deserialize_layer(spec, custom_objects=None):
-    from tinykeras import layers as layers_module
-    from tinykeras.models.sequential import Sequential
+    # The allow-list loader (tinykeras.saving): built-in and registered classes only.
+    from tinykeras.saving.config import deserialize_layer
 
-    name, config = spec["class_name"], spec["config"]
-    if custom_objects and name in custom_objects:
-        return custom_objects[name].from_config(config)
-    if name == "Functional":
-        return Functional.from_config(config, custom_objects)
-    if name == "Sequential":
-        model = Sequential(name=config.get("name"))
-        for sub in config.get("layers", []):
-            model.add(_deserialize_layer(sub, custom_objects))
-        return model
-    return layers_module.get(name).from_config(config)
+    return deserialize_layer(spec, custom_objects)

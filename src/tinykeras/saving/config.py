@@ -38,8 +38,12 @@ def layer_table() -> dict:
             if inspect.isclass(obj) and issubclass(obj, Layer) and not name.startswith("_"):
                 table[name] = obj
     table.update(getattr(layers, "ALL_OBJECTS", {}))
-    if "Model" in table and "Functional" not in table and hasattr(models, "Functional"):
-        table["Functional"] = models.Functional
+    try:
+        from tinykeras.models.functional import Functional
+    except ImportError:  # pragma: no cover - before the functional API existed
+        return table
+    # Keras names graph models "Functional" (a `keras.Model(inputs, outputs)` too).
+    table["Functional"] = table["Model"] = Functional
     return table
 
 
@@ -55,12 +59,15 @@ def serialize_layer(layer) -> dict:
 
     cls = type(layer)
     builtin = _is_builtin(cls)
+    registered = None if builtin else get_registered_name(cls)
     if builtin:
         module = "keras" if isinstance(layer, Model) else "keras.layers"
+        if cls.__name__ == "Functional":  # not exported by keras: Keras names it this way
+            module, registered = "keras.src.models.functional", "Functional"
     else:
         module = cls.__module__
     out = {"module": module, "class_name": cls.__name__, "config": layer.get_config(),
-           "registered_name": None if builtin else get_registered_name(cls)}
+           "registered_name": registered}
     shape = getattr(layer, "_build_shape", None)
     if layer.built and shape is not None and type(layer).__name__ != "InputLayer":
         out["build_config"] = {"input_shape": list(shape)}
@@ -99,8 +106,13 @@ def deserialize_layer(config, custom_objects: dict | None = None):
                 f"config: {exc}"
             ) from exc
     build = config.get("build_config")
-    if not layer.built and isinstance(build, dict) and build.get("input_shape") is not None:
-        shape = check_shape(build["input_shape"], f"build_config of layer '{layer.name}'")
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    who = f"build_config of layer '{layer.name}'"
+    if isinstance(shape, list) and shape and all(isinstance(s, list) for s in shape):
+        for s in shape:  # a merge layer's list of shapes: the graph's calls build it
+            check_shape(s, who)
+    elif not layer.built and shape is not None:
+        shape = check_shape(shape, who)
         layer.build(shape) if hasattr(layer, "layers") else layer._build_once(shape)
     return layer
 

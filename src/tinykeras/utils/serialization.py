@@ -153,10 +153,16 @@ def lookup_class(config: dict, table: dict, custom_objects: dict | None, unknown
 
 
 def accepted_kwargs(cls) -> set | None:
-    """Return the keyword names ``cls(...)`` accepts, or None if it takes any (``**kwargs``
-    that are not passed on to a known base)."""
+    """Return the keyword names ``cls(...)`` accepts, or None if it takes any.
+
+    Walks the ``__init__`` signatures up the class tree while they pass ``**kwargs`` on, and
+    stops at a base that lists what its ``**kwargs`` take (``_extra_config_keys``, as Layer
+    does). Classes that pop older spellings from ``**kwargs`` list them in
+    ``_legacy_config_keys`` (LeakyReLU's ``alpha``).
+    """
     names: set = set()
     for klass in cls.__mro__:
+        names.update(klass.__dict__.get("_legacy_config_keys", ()))
         init = klass.__dict__.get("__init__")
         if init is None:
             continue
@@ -164,7 +170,7 @@ def accepted_kwargs(cls) -> set | None:
         names.update(p.name for p in params if p.kind in (p.KEYWORD_ONLY,
                                                           p.POSITIONAL_OR_KEYWORD))
         extra = klass.__dict__.get("_extra_config_keys")
-        if extra is not None:  # a base that takes a fixed set through **kwargs (Layer)
+        if extra is not None:
             return (names | set(extra)) - {"self"}
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             return names - {"self"}

@@ -8,6 +8,9 @@ writes ``OUT_DIR/rank{r}.npz`` (final weights, history, predictions) and ``OUT_D
   of 64 over 1,000 rows (ragged last batch), 3 epochs; also evaluate and predict.
 - ``classifier``: 20-32-16-3 relu/softmax with accuracy, validation data, EarlyStopping and a
   checkpoint callback that writes a file each epoch, clipnorm, verbose=1.
+- ``seed1023``: ``seed`` on 1,023 rows: on 3 ranks the last batch (63 rows) gives rank 0 a
+  share size it has not seen before (21) while ranks 1 and 2 have (a fast path that traces per
+  batch shape must still join each step's Allreduce exactly once on every rank).
 - ``raise``: as ``seed``, but rank 1 raises in a callback during the second epoch.
 """
 
@@ -17,9 +20,9 @@ import sys
 import numpy as np
 
 
-def _seed_data():
+def _seed_data(rows=1000):
     rng = np.random.default_rng(7)
-    x = (rng.random((1000, 400)) < 0.1).astype(np.float32)
+    x = (rng.random((rows, 400)) < 0.1).astype(np.float32)
     teacher = rng.standard_normal(400).astype(np.float32)
     y = (x @ teacher > np.median(x @ teacher)).astype(np.float32)
     return x, y
@@ -60,8 +63,8 @@ def main(scenario, out_dir, jit):
                 raise RuntimeError("rank 1 failed on purpose")
 
     with strategy.scope():
-        if scenario in ("seed", "raise"):
-            x, y = _seed_data()
+        if scenario in ("seed", "seed1023", "raise"):
+            x, y = _seed_data(1023 if scenario == "seed1023" else 1000)
             model = tk.Sequential([
                 tk.Input(shape=(400,)),
                 tk.layers.Dense(25, activation="sigmoid", name="layer1"),

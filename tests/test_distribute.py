@@ -85,6 +85,12 @@ def test_three_ranks_with_uneven_shares_match_one_process(tmp_path, jit):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
+def test_a_share_size_new_to_one_rank_only_keeps_the_ranks_in_step(tmp_path, jit):
+    _fit_and_compare(tmp_path, "seed1023", 3, jit)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("ranks", [2, 3])
 @pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
 def test_classifier_with_validation_early_stopping_and_checkpoint(tmp_path, ranks, jit):

@@ -6,8 +6,9 @@ writes ``OUT_DIR/rank{r}.npz`` (final weights, history, predictions) and ``OUT_D
 
 - ``seed``: the course's seed network (400-25-15-1 sigmoid, BCE, Adam), shuffled global batches
   of 64 over 1,000 rows (ragged last batch), 3 epochs; also evaluate and predict.
-- ``classifier``: 20-32-16-3 relu/softmax with accuracy, validation data, EarlyStopping and a
-  checkpoint callback that writes a file each epoch, clipnorm, verbose=1.
+- ``classifier``: 20-32-16-3 relu/softmax with accuracy, validation data, EarlyStopping,
+  ReduceLROnPlateau, CSVLogger and a checkpoint callback that writes a file each epoch,
+  clipnorm, verbose=1.
 - ``seed1023``: ``seed`` on 1,023 rows: on 3 ranks the last batch (63 rows) gives rank 0 a
   share size it has not seen before (21) while ranks 1 and 2 have (a fast path that traces per
   batch shape must still join each step's Allreduce exactly once on every rank).
@@ -88,8 +89,12 @@ def main(scenario, out_dir, jit):
                           loss="sparse_categorical_crossentropy", metrics=["accuracy"])
             stop = tk.callbacks.EarlyStopping(monitor="val_loss", patience=1,
                                               min_delta=0.02, verbose=1)
+            plateau = tk.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                                     patience=0, min_delta=0.1)
+            log = tk.callbacks.CSVLogger(os.path.join(out_dir, f"log-rank{rank}.csv"))
             history = model.fit(x, y, batch_size=50, epochs=12, verbose=1,
-                                validation_data=(xv, yv), callbacks=[stop, Checkpoint()])
+                                validation_data=(xv, yv),
+                                callbacks=[stop, plateau, log, Checkpoint()])
             xe, ye = xv, yv
     evaluated = model.evaluate(xe, ye, batch_size=32, verbose=0, return_dict=True)
     predicted = model.predict(xe, batch_size=40)
@@ -102,6 +107,7 @@ def main(scenario, out_dir, jit):
         evaluated=np.array([evaluated[k] for k in sorted(evaluated)], np.float64),
         predicted=predicted,
         iterations=np.asarray(model.optimizer.iterations.numpy()),
+        learning_rate=np.asarray(model.optimizer.learning_rate.numpy()),
         allreduce_calls=strategy.stats["allreduce_calls"],
     )
     sys.stdout.close()

@@ -62,7 +62,7 @@ def _fit_and_compare(tmp_path, scenario, ranks, jit):
     for name, a, b in zip(range(99), _weights(zs[0]), _weights(one)):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-5,
                                    err_msg=f"weight {name}: {ranks} ranks vs one process")
-    for key in ("history", "evaluated", "predicted"):
+    for key in ("history", "evaluated", "predicted", "learning_rate"):
         for z in zs:
             np.testing.assert_array_equal(z[key], zs[0][key], err_msg=f"{key} differs by rank")
         np.testing.assert_allclose(zs[0][key], one[key], rtol=1e-5, atol=1e-6,
@@ -96,12 +96,17 @@ def test_a_share_size_new_to_one_rank_only_keeps_the_ranks_in_step(tmp_path, jit
 def test_classifier_with_validation_early_stopping_and_checkpoint(tmp_path, ranks, jit):
     one, zs = _fit_and_compare(tmp_path, "classifier", ranks, jit)
     keys = list(zs[0]["history_keys"])
-    assert keys == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert keys == ["accuracy", "learning_rate", "loss", "val_accuracy", "val_loss"], keys
+    assert float(zs[0]["learning_rate"]) < 0.01  # ReduceLROnPlateau acted, alike everywhere
     epochs = zs[0]["history"].shape[1]
     assert epochs < 12, "EarlyStopping should stop this run early"
     assert one["history"].shape[1] == epochs  # every rank, and one process, stopped alike
     written = sorted(p.name for p in (tmp_path / "many").glob("ckpt-*"))
     assert written == [f"ckpt-epoch{e}-rank0.npz" for e in range(epochs)], written
+    logs = sorted(p.name for p in (tmp_path / "many").glob("log-*"))
+    assert logs == ["log-rank0.csv"], logs  # CSVLogger writes on rank 0 only
+    lines = (tmp_path / "many" / "log-rank0.csv").read_text().splitlines()
+    assert len(lines) == epochs + 1, lines
     printed = [(tmp_path / "many" / f"stdout{r}.txt").read_text() for r in range(ranks)]
     assert "Epoch 1/12" in printed[0] and "early stopping" in printed[0], printed[0]
     assert printed[1:] == [""] * (ranks - 1), "only rank 0 may print"

@@ -7,7 +7,8 @@ from tinykeras.autodiff import GradientTape, Variable
 
 def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Return d(sum f(x))/dx by central differences, one coordinate at a time (float64)."""
-    x = np.array(x, dtype=np.float64)
+    # C order: ``reshape(-1)`` below must be a view, or the nudges would miss ``x``.
+    x = np.array(x, dtype=np.float64, order="C")
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):

@@ -1,0 +1,125 @@
+"""Keras 3's dtype promotion, and small helpers shared by the ``keras.ops`` modules.
+
+Keras 3 promotes like JAX, not like NumPy: an integer meets a float and the float type wins
+(``int32 + float32 -> float32``, where NumPy gives float64), and Python scalars are "weak"
+(``int32 + 1.5 -> floatx``, ``bool + 1 -> int32``, ``float16 + 1.5 -> float16``). Between
+two integer or two float types the result is NumPy's. We keep 64-bit types (Keras on JAX or
+PyTorch would demote them to 32 bits unless x64 is on; our oracle turns that off too).
+"""
+
+import sys
+
+import numpy as np
+
+from tinykeras.autodiff.tensor import Tensor, wrap
+from tinykeras.backend.config import floatx, standardize_dtype
+
+
+def raw(x):
+    """Return the array inside a Tensor, or ``x`` itself."""
+    return x.value if isinstance(x, Tensor) else x
+
+
+def _strong_dtype(x):
+    """The dtype of an array-like, or None for a Python scalar (a weak type)."""
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
+        return None
+    if isinstance(x, Tensor):
+        return x.value.dtype
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.dtype
+    if isinstance(x, (str, np.dtype, type)):
+        return np.dtype(x)
+    arr = np.asarray(x)
+    if arr.dtype == np.float64:
+        return np.dtype(floatx())  # a list of Python floats is a floatx tensor in Keras
+    if arr.dtype == np.int64:
+        return np.dtype("int32")
+    return arr.dtype
+
+
+def result_type(*args) -> str:
+    """Return the dtype name Keras 3 gives to an op on ``args`` (arrays, dtypes or scalars)."""
+    strong = [d for d in map(_strong_dtype, args) if d is not None]
+    weak = [type(a) for a in args if _strong_dtype(a) is None]
+    out = None
+    for d in strong:
+        if out is None:
+            out = d
+        elif (out.kind == "f") != (d.kind == "f"):
+            out = out if out.kind == "f" else d  # int meets float: the float type wins
+        else:
+            out = np.promote_types(out, d)
+    if out is None:  # only Python scalars
+        if float in weak:
+            return floatx()
+        return "int32" if int in weak else "bool"
+    if float in weak and out.kind != "f":
+        return floatx()
+    if int in weak and out.kind == "b":
+        return "int32"
+    return out.name
+
+
+def promote(*args, dtype=None):
+    """Return ``args`` cast to their Keras result type (or ``dtype``): Tensors stay Tensors
+    (casts keep the gradient), everything else becomes an array."""
+    from tinykeras.autodiff.math_ops import cast
+
+    dtype = np.dtype(result_type(*args) if dtype is None else dtype)
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            out.append(a if a.value.dtype == dtype else cast(a, dtype.name))
+        else:
+            out.append(np.asarray(a, dtype=dtype))
+    return out
+
+
+def float_of(x) -> str:
+    """The float dtype an op like ``sqrt`` computes in: the input's float type, else floatx."""
+    d = _strong_dtype(x)
+    if d is None or d.kind != "f":
+        return floatx()
+    return d.name
+
+
+def to_float(x):
+    """``x`` as a float Tensor/array (ints and bools become floatx, as Keras's unary math)."""
+    from tinykeras.autodiff.math_ops import cast
+
+    target = float_of(x)
+    if isinstance(x, Tensor):
+        return x if x.value.dtype == target else cast(x, target)
+    return np.asarray(x, dtype=target)
+
+
+def as_dtype(dtype, default=None) -> str:
+    """``dtype`` as a NumPy dtype name (``None`` gives ``default`` or floatx)."""
+    if dtype is None:
+        return default or floatx()
+    return standardize_dtype(dtype)
+
+
+def constant(value) -> Tensor:
+    """Wrap a NumPy result as a Tensor with no gradient (integer, boolean or index results)."""
+    return wrap(np.asarray(value))
+
+
+def nondiff(fn, doc=None):
+    """Make ``fn`` (NumPy in, NumPy out) an op whose result carries no gradient."""
+
+    def apply(*args, **kwargs):
+        args = [raw(a) for a in args]
+        kwargs = {k: raw(v) for k, v in kwargs.items()}
+        out = fn(*args, **kwargs)
+        if isinstance(out, tuple):
+            return tuple(constant(o) for o in out)
+        if isinstance(out, list):
+            return [constant(o) for o in out]
+        return constant(out)
+
+    apply.__name__ = apply.__qualname__ = getattr(fn, "__name__", "op")
+    apply.__doc__ = doc or fn.__doc__
+    apply.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)  # the op's module
+    return apply

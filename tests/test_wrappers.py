@@ -170,8 +170,6 @@ def test_uncompiled_model_and_single_class_are_refused():
         SKLearnClassifier("not a model").fit(X, y)
 
 
-@pytest.mark.xfail(raises=ImportError, strict=True,
-                   reason="needs tinykeras.saving (the .keras format), not on main yet")
 def test_pickling_a_fitted_wrapper_round_trips_through_the_keras_format():
     X, y = _blobs()
     clf = _classifier().fit(X, y)

@@ -28,3 +28,13 @@ def test_bad_arguments_exit_with_a_usage_error(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--epochs", "0"])
     assert "--epochs must be positive" in capsys.readouterr().err
+
+
+def test_demo_plot_saves_the_loss_curve_and_predictions(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "demo.png"
+    main(["demo", "--epochs", "5", "--plot", str(out)])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
+    assert "saved the loss curve" in capsys.readouterr().out

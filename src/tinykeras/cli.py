@@ -7,8 +7,12 @@ import time
 import numpy as np
 
 
-def demo(epochs: int = 100, seed: int = 1234, every: int = 10) -> dict:
-    """Train the course's 400-25-15-1 network on handwritten 0s and 1s; print and return results."""
+def demo(epochs: int = 100, seed: int = 1234, every: int = 10, plot: str | None = None) -> dict:
+    """Train the course's 400-25-15-1 network on handwritten 0s and 1s; print and return results.
+
+    With ``plot`` (a PNG path), also save the loss curve and a grid of held-out predictions
+    (needs matplotlib, the ``plot`` extra).
+    """
     import tinykeras as tk
     from tinykeras.callbacks import LambdaCallback
     from tinykeras.datasets import load_digits01
@@ -51,6 +55,13 @@ def demo(epochs: int = 100, seed: int = 1234, every: int = 10) -> dict:
     print(f"final loss: {final_loss:.4f} ({epochs} epochs in {seconds:.2f} s)")
     print(f"training accuracy: {train_acc:.2%}")
     print(f"held-out accuracy: {test_acc:.2%}")
+    if plot:
+        from tinykeras.utils.plotting import plot_training
+
+        picks = rng.choice(len(X_test), size=min(24, len(X_test)), replace=False)
+        guesses = (model.predict(X_test[picks]) >= 0.5).astype(int)
+        plot_training(history, X_test[picks], y_test[picks], guesses, path=plot, transpose=True)
+        print(f"saved the loss curve and {len(picks)} held-out predictions to {plot}")
     return {"loss": final_loss, "train_accuracy": train_acc, "test_accuracy": test_acc}
 
 
@@ -61,11 +72,12 @@ def main(argv=None) -> int:
     p = sub.add_parser("demo", help="train the seed network on the bundled digits 0/1")
     p.add_argument("--epochs", type=int, default=100, help="passes over the data (100)")
     p.add_argument("--seed", type=int, default=1234, help="random seed (1234)")
+    p.add_argument("--plot", metavar="PNG", help="save the loss curve and predictions (matplotlib)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         if args.epochs <= 0:
             parser.error(f"--epochs must be positive, got {args.epochs}")
-        demo(epochs=args.epochs, seed=args.seed)
+        demo(epochs=args.epochs, seed=args.seed, plot=args.plot)
     return 0
 
 

@@ -125,6 +125,39 @@ def plot_images(images, y_true, y_pred=None, path=None, shape=None, transpose=Fa
     return _finish(fig, path)
 
 
+def plot_training(history, images, y_true, y_pred, path=None, transpose=False, cols=6):
+    """The loss curve beside a grid of images with their true and predicted labels (what
+    ``python -m tinykeras demo --plot out.png`` saves)."""
+    logs = history.history if hasattr(history, "history") else dict(history)
+    images = np.asarray(images, dtype=np.float64)
+    side = int(round(np.sqrt(images.shape[1])))
+    images = images.reshape(len(images), side, side)
+    if transpose:
+        images = images.transpose(0, 2, 1)
+    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
+    rows = -(-len(images) // cols)
+    plt = _pyplot()
+    fig = plt.figure(figsize=(4.5 + 1.1 * cols, max(3.2, 1.15 * rows)))
+    grid = fig.add_gridspec(rows, cols + 4)
+    ax = fig.add_subplot(grid[:, :4])
+    ax.plot(np.arange(1, len(logs["loss"]) + 1), logs["loss"], label="training loss")
+    if "val_loss" in logs:
+        ax.plot(np.arange(1, len(logs["val_loss"]) + 1), logs["val_loss"],
+                label="validation loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    for i, image in enumerate(images):
+        cell = fig.add_subplot(grid[i // cols, 4 + i % cols])
+        cell.imshow(image, cmap="gray")
+        cell.axis("off")
+        cell.set_title(f"{y_true[i]},{y_pred[i]}", fontsize=8,
+                       color="black" if y_true[i] == y_pred[i] else "red")
+    fig.suptitle("loss per epoch; held-out digits (label, prediction)", fontsize=10)
+    return _finish(fig, path)
+
+
 def plot_model(model, path=None):
     """Draw the model as a column of boxes, one per layer, with its output shape and size."""
     rows = []

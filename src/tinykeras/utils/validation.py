@@ -1,0 +1,175 @@
+"""Argument and data checks shared by every public entry point, in one place per kind.
+
+Each check returns the cleaned value or raises one of ``tinykeras.errors`` with a message of
+one formula: who refuses, which argument, what was expected, what was received, and the fix
+when one is known. The data checks cost at most one reduction over the array (``isfinite``
+is computed as the sum's finiteness, with an exact scan only when that sum is not finite).
+"""
+
+import difflib
+import math
+import numbers
+
+import numpy as np
+
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError, NonFiniteInputError
+
+
+def _prefix(who) -> str:
+    return f"{who}: " if who else ""
+
+
+def show(value, limit=80) -> str:
+    """Return a short ``repr`` of ``value`` for an error message (arrays by shape and dtype)."""
+    if isinstance(value, np.ndarray) and value.size > 8:
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def refuse(who, name, expected, value, fix=None, kind=InvalidArgumentError):
+    """Return (for ``raise``) the error "who: argument `name` must be expected. Received: ..."."""
+    message = f"{_prefix(who)}Argument `{name}` must be {expected}. Received: {name}={show(value)}"
+    if fix:
+        message += f". {fix}"
+    return kind(message)
+
+
+def did_you_mean(value, choices) -> str:
+    """Return " Did you mean 'x'?" for the closest of ``choices``, or "" when none is close."""
+    if not isinstance(value, str):
+        return ""
+    lowered = {str(c).lower(): c for c in choices}
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" Did you mean {lowered[close[0]]!r}?" if close else ""
+
+
+def check_int(name, value, *, low=None, high=None, who=None, allow_none=False):
+    """Return ``value`` as an int in [low, high] (bools and floats are refused)."""
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if ok:
+        value = int(value)
+        ok = (low is None or value >= low) and (high is None or value <= high)
+    if not ok:
+        raise refuse(who, name, _int_range(low, high), value)
+    return value
+
+
+def _int_range(low, high) -> str:
+    if low is not None and high is not None:
+        return f"an integer in [{low}, {high}]"
+    if low == 1:
+        return "a positive integer"
+    if low == 0:
+        return "a non-negative integer"
+    return "an integer" + (f" >= {low}" if low is not None else "") + (
+        f" <= {high}" if high is not None else "")
+
+
+def check_float(name, value, *, low=-math.inf, high=math.inf, low_open=False, high_open=False,
+                who=None, allow_none=False):
+    """Return ``value`` as a finite float in the range (``nan`` and ``inf`` are refused)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = math.isfinite(value) and (value > low if low_open else value >= low) and (
+            value < high if high_open else value <= high)
+    if not ok:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        if math.isinf(low) and math.isinf(high):
+            span = ""
+        elif math.isinf(high):
+            span = f" {'>' if low_open else '>='} {low:g}"
+        elif math.isinf(low):
+            span = f" {'<' if high_open else '<='} {high:g}"
+        else:
+            span = f" in {lo}{low:g}, {high:g}{hi}"
+        raise refuse(who, name, "a finite number" + span, value)
+    return value
+
+
+def check_bool(name, value, *, who=None) -> bool:
+    """Return ``value`` if it is a bool (or NumPy bool); refuse strings such as ``"yes"``."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise refuse(who, name, "True or False", value)
+
+
+def check_choice(name, value, choices, *, who=None):
+    """Return ``value`` if it is one of ``choices``, else refuse with the closest one."""
+    try:
+        if value in choices:
+            return value
+    except TypeError:  # an unhashable value (a list) where a name was expected
+        pass
+    shown = ", ".join(repr(c) for c in choices)
+    raise refuse(who, name, f"one of {shown}", value, did_you_mean(value, choices).strip())
+
+
+def check_callable(name, value, *, who=None, what="a function"):
+    """Return ``value`` if it is callable."""
+    if not callable(value):
+        raise refuse(who, name, what, value, kind=InvalidTypeError)
+    return value
+
+
+def check_instance_not_class(name, value, base, *, who=None):
+    """Refuse a class where an instance of ``base`` is expected, naming the fix ``Cls()``."""
+    if isinstance(value, type) and issubclass(value, base):
+        raise refuse(who, name, f"a {base.__name__} instance, a name or a function",
+                     value, f"Pass an instance: {value.__name__}()", kind=InvalidTypeError)
+    return value
+
+
+# -- data ------------------------------------------------------------------------------------------
+def first_nonfinite(array):
+    """Return the index tuple of the first NaN or infinity in ``array``, or None.
+
+    One reduction: the sum is finite whenever every element is (an overflowing sum is checked
+    exactly, so huge finite values are never reported).
+    """
+    if array.dtype.kind not in "fc" or array.size == 0:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(array, axis=None)
+    if np.isfinite(total):
+        return None
+    flat = np.flatnonzero(~np.isfinite(array.reshape(-1)))
+    if not flat.size:
+        return None
+    return tuple(int(i) for i in np.unravel_index(flat[0], array.shape))
+
+
+def check_finite(name, array, *, who=None, offset=0):
+    """Refuse ``array`` if it holds NaN or infinity, naming the row and column of the first."""
+    where = first_nonfinite(array)
+    if where is None:
+        return array
+    value = array[where]
+    row = where[0] + offset
+    place = f"row {row}" + (f", column {where[1]}" if len(where) > 1 else "")
+    if len(where) > 2:
+        place += f" (index {(row,) + where[1:]})"
+    count = int(np.count_nonzero(~np.isfinite(array)))
+    raise NonFiniteInputError(
+        f"{_prefix(who)}Argument `{name}` contains {count} non-finite value"
+        f"{'s' if count > 1 else ''} (NaN or infinity); the first is {value} at {place}. "
+        "Remove or impute those rows (for example with np.nan_to_num or a mean), then retry."
+    )
+
+
+def check_not_empty(name, array, *, who=None):
+    """Refuse an array with no samples (a first axis of length 0)."""
+    if len(array) == 0:
+        raise InvalidArgumentError(
+            f"{_prefix(who)}Argument `{name}` has no samples (shape {array.shape}). "
+            "Pass at least one row."
+        )
+    return array

@@ -1,0 +1,38 @@
+"""Every bad input in the catalogue is refused with our error, a clear message, and no change.
+
+The cases live in ``bad_input_cases.py``; ``docs/errors.md`` is generated from them
+(``scripts/make_errors_doc.py``) and this file fails when it is stale.
+"""
+
+import re
+import warnings
+
+import pytest
+from bad_input_cases import CASES, World
+from state_snapshot import changed, snapshot
+
+from tinykeras.errors import TinykerasError
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.entry}: {c.given}" for c in CASES])
+def test_bad_input_is_refused_clearly_and_changes_nothing(case):
+    world = World()
+    before = snapshot(*world.objects())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as info:
+            case.run(world)
+    err = info.value
+    assert isinstance(err, TinykerasError), (
+        f"{case.entry} with {case.given} raised a bare {type(err).__name__}: {err}")
+    assert isinstance(err, case.error), f"expected {case.error.__name__}, got {type(err).__name__}"
+    assert re.search(case.match, str(err), re.S), f"message {str(err)!r} !~ {case.match!r}"
+    assert not changed(before, snapshot(*world.objects())), changed(
+        before, snapshot(*world.objects()))
+    world.still_works()
+
+
+def test_the_catalogue_is_big_enough_and_names_are_unique():
+    assert len(CASES) >= 150
+    keys = [(c.entry, c.given) for c in CASES]
+    assert len(keys) == len(set(keys))

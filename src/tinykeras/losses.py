@@ -17,6 +17,8 @@ import numpy as np
 
 from tinykeras.autodiff import Tensor, ops
 from tinykeras.backend import epsilon, standardize_dtype
+from tinykeras.errors import InvalidArgumentError, NonFiniteInputError
+from tinykeras.utils import validation
 from tinykeras.utils.naming import to_snake_case
 from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
@@ -65,22 +67,18 @@ def sparse_categorical_crossentropy(
     labels = np.asarray(_raw(y_true))
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
-    if labels.dtype.kind == "f":
-        if not np.all(np.equal(np.mod(labels, 1), 0)):
-            raise ValueError(
-                "SparseCategoricalCrossentropy expects integer class labels in `y_true`. "
-                f"Received non-integer values such as {labels[np.mod(labels, 1) != 0][:3]}."
-            )
-    labels = labels.astype(np.intp, copy=False)
-    num_classes = y_pred.shape[-1]
-    valid = labels if ignore_class is None else np.where(labels == ignore_class, 0, labels)
-    if valid.size and (valid.min() < 0 or valid.max() >= num_classes):
-        bad = valid.max() if valid.max() >= num_classes else valid.min()
-        raise ValueError(
-            f"Received a label value of {int(bad)}"
-            f" which is outside the valid range of [0, {num_classes}) for "
-            f"sparse_categorical_crossentropy with predictions of shape {tuple(y_pred.shape)}."
+    if labels.shape != tuple(y_pred.shape[:-1]):
+        raise InvalidArgumentError(
+            f"sparse_categorical_crossentropy expects integer labels of shape "
+            f"{tuple(y_pred.shape[:-1])} for predictions of shape {tuple(y_pred.shape)}. "
+            f"Received labels of shape {np.shape(_raw(y_true))}"
+            + (": one-hot rows? Use categorical_crossentropy." if labels.shape == tuple(
+                y_pred.shape) else ".")
         )
+    _check_class_labels("sparse_categorical_crossentropy", labels, y_pred.shape[-1],
+                        ignore_class, shape=tuple(y_pred.shape))
+    labels = labels.astype(np.intp, copy=False)
+    valid = labels if ignore_class is None else np.where(labels == ignore_class, 0, labels)
     logits = y_pred if from_logits else y_pred._keras_logits
     if logits is not None:
         loss = ops.sparse_softmax_crossentropy_with_logits(valid, logits)
@@ -170,30 +168,40 @@ class Loss:
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in REDUCTIONS:
-            raise ValueError(
-                f"Invalid value for argument `reduction`. Expected one of {list(REDUCTIONS)}. "
-                f"Received: reduction={reduction!r}"
-            )
+            validation.check_choice("reduction", reduction, REDUCTIONS,
+                                    who=type(self).__name__)
+        if name is not None and not isinstance(name, str):
+            raise validation.refuse(type(self).__name__, "name", "a string", name)
         self.name = name or to_snake_case(type(self).__name__)
         self.reduction = reduction
         self.dtype = standardize_dtype(dtype) if dtype is not None else None
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Return the reduced loss of ``y_pred`` against ``y_true`` as a scalar Tensor."""
-        y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
-        y_true = _as_array(y_true)
-        if y_true.shape[:1] != tuple(y_pred.shape[:1]):
-            raise ValueError(
-                f"Loss '{self.name}': `y_true` and `y_pred` must have the same number of "
-                f"samples. Received: y_true.shape={y_true.shape}, "
-                f"y_pred.shape={tuple(y_pred.shape)}"
-            )
+        y_pred = _as_prediction(y_pred, self.dtype, self.name)
+        y_true = _as_array(y_true, "y_true")
+        self.check_targets(y_true, tuple(y_pred.shape))
+        if sample_weight is not None:
+            _check_sample_weight(sample_weight, y_true, self.name)
         values = self.call(y_true, y_pred)
         return reduce_values(values, sample_weight, self.reduction)
 
     def call(self, y_true, y_pred):
         """Return the per-sample losses (subclasses implement this)."""
         raise NotImplementedError
+
+    def check_targets(self, y_true, pred_shape, y_name="y_true", pred_name="y_pred"):
+        """Refuse targets that cannot be compared with predictions of ``pred_shape``.
+
+        The base class checks the number of samples only (a custom loss knows its own
+        label rules); the built-in losses also check shapes and label values.
+        """
+        if np.shape(y_true)[:1] != tuple(pred_shape[:1]):
+            raise InvalidArgumentError(
+                f"Loss '{self.name}': `{y_name}` and `{pred_name}` must have the same number "
+                f"of samples. Received: {y_name}.shape={np.shape(y_true)}, "
+                f"{pred_name}.shape={tuple(pred_shape)}"
+            )
 
     def get_config(self) -> dict:
         """Return the constructor arguments, as Keras writes them."""
@@ -223,6 +231,25 @@ class LossFunctionWrapper(Loss):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
+    def check_targets(self, y_true, pred_shape, y_name="y_true", pred_name="y_pred"):
+        """For the built-in losses: targets of the predictions' shape (up to a trailing axis
+        of size 1, Keras's rule), then the loss's own label values."""
+        super().check_targets(y_true, pred_shape, y_name, pred_name)
+        if self.fn is sparse_categorical_crossentropy:
+            _check_sparse_targets(self, y_true, pred_shape, y_name, pred_name)
+            return
+        if self.fn not in _SAME_SHAPE:
+            return
+        shape, pred_shape = np.shape(y_true), tuple(pred_shape)
+        if not (shape == pred_shape or shape + (1,) == pred_shape or shape == pred_shape + (1,)):
+            raise InvalidArgumentError(
+                f"Loss '{self.name}': `{y_name}` has shape {shape}, but {pred_name} have shape "
+                f"{pred_shape} ({_outputs(pred_shape)} per sample). "
+                f"{_shape_fix(y_true, pred_shape)}"
+            )
+        if self.fn is binary_crossentropy:
+            _check_probabilities(self.name, y_true, y_name)
+
     def get_config(self):
         """Return name, reduction and the function's keyword arguments."""
         return {**super().get_config(), **self._fn_kwargs}
@@ -233,11 +260,11 @@ class BinaryCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
+        from_logits, label_smoothing = _check_crossentropy_args(from_logits, label_smoothing)
         super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
-                         from_logits=from_logits, label_smoothing=float(label_smoothing),
-                         axis=axis)
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
         self.from_logits = from_logits
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = label_smoothing
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
@@ -245,11 +272,11 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
+        from_logits, label_smoothing = _check_crossentropy_args(from_logits, label_smoothing)
         super().__init__(categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
-                         from_logits=from_logits, label_smoothing=float(label_smoothing),
-                         axis=axis)
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
         self.from_logits = from_logits
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = label_smoothing
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
@@ -257,6 +284,9 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
                  name="sparse_categorical_crossentropy", dtype=None):
+        from_logits = validation.check_bool("from_logits", from_logits, who=type(self).__name__)
+        validation.check_int("ignore_class", ignore_class, allow_none=True,
+                             who=type(self).__name__)
         super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction,
                          dtype=dtype, from_logits=from_logits, ignore_class=ignore_class)
         self.from_logits = from_logits
@@ -314,7 +344,8 @@ class Huber(LossFunctionWrapper):
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
                  dtype=None):
-        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=float(delta))
+        delta = validation.check_float("delta", delta, low=0.0, low_open=True, who="Huber")
+        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
 
 
 class LogCosh(LossFunctionWrapper):
@@ -423,21 +454,128 @@ def _raw(x):
     return x.value if isinstance(x, Tensor) else x
 
 
-def _as_array(y_true):
-    y = np.asarray(_raw(y_true))
+def _as_array(y, name="y_true"):
+    try:
+        y = np.asarray(_raw(y))
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(f"Argument `{name}` is not a rectangular array: {exc}") from None
     if y.dtype.kind not in "biuf":
-        raise ValueError(
-            f"Expected numeric labels `y_true`. Received an array of dtype {y.dtype}."
+        raise InvalidArgumentError(
+            f"Expected numeric labels `{name}`. Received an array of dtype {y.dtype}."
         )
     return y
 
 
+def _as_prediction(y_pred, dtype, who):
+    if isinstance(y_pred, Tensor):
+        return ops.convert_to_tensor(y_pred, dtype=dtype)
+    return ops.convert_to_tensor(_as_array(y_pred, "y_pred"), dtype=dtype)
+
+
+def _check_sample_weight(sample_weight, y_true, who):
+    sw = np.shape(_raw(sample_weight))
+    n = np.shape(y_true)[:1]
+    if sw and sw[:1] != n:
+        raise InvalidArgumentError(
+            f"Loss '{who}': argument `sample_weight` of shape {sw} does not fit `y_true` of "
+            f"shape {np.shape(y_true)}: give one weight per sample, shape {n}."
+        )
+
+
+def _check_crossentropy_args(from_logits, label_smoothing):
+    from_logits = validation.check_bool("from_logits", from_logits)
+    label_smoothing = validation.check_float("label_smoothing", label_smoothing, low=0.0,
+                                             high=1.0)
+    return from_logits, label_smoothing
+
+
+def _check_probabilities(who, y, name):
+    y = _raw(y)
+    if y.size and (y.min() < 0 or y.max() > 1):
+        bad = y.max() if y.max() > 1 else y.min()
+        row = int(np.argwhere(y == bad)[0][0])
+        raise InvalidArgumentError(
+            f"Loss '{who}' expects labels in [0, 1] (the probability of the positive class), "
+            f"but `{name}` holds {bad:g} at row {row}. For -1/1 labels pass (y + 1) / 2; for "
+            "more than two classes use sparse_categorical_crossentropy and a softmax output."
+        )
+
+
+def _check_class_labels(who, labels, num_classes, ignore_class=None, shape=None):
+    """Integer-valued labels in ``[0, num_classes)`` (``ignore_class`` is left out)."""
+    labels = np.asarray(_raw(labels))
+    if labels.dtype.kind == "f" and labels.size:
+        if not np.all(np.isfinite(labels)):
+            raise NonFiniteInputError(f"{who}: the labels contain NaN or infinity.")
+        if not np.all(np.equal(np.mod(labels, 1), 0)):
+            raise InvalidArgumentError(
+                f"{who} expects integer class labels in `y_true`. Received non-integer "
+                f"values such as {labels[np.mod(labels, 1) != 0][:3]}."
+            )
+    valid = labels if ignore_class is None else labels[labels != ignore_class]
+    if valid.size and (valid.min() < 0 or valid.max() >= num_classes):
+        bad = valid.max() if valid.max() >= num_classes else valid.min()
+        shown = "" if shape is None else f" with predictions of shape {shape}"
+        raise InvalidArgumentError(
+            f"Received a label value of {int(bad)} which is outside the valid range of "
+            f"[0, {num_classes}) for {who}{shown}. Labels must run from 0 to "
+            f"{num_classes - 1}: subtract 1 from labels that start at 1, or give the last "
+            f"layer {int(valid.max()) + 1} units."
+        )
+
+
+def _check_sparse_targets(loss, y_true, pred_shape, y_name, pred_name):
+    """Integer labels of shape ``pred_shape[:-1]`` (or with a trailing 1), each in
+    ``[0, classes)``; one-hot rows are refused with the loss to use instead."""
+    shape, pred_shape = np.shape(y_true), tuple(pred_shape)
+    if shape not in (pred_shape[:-1], pred_shape[:-1] + (1,)):
+        one_hot = shape == pred_shape and pred_shape[-1] > 1
+        raise InvalidArgumentError(
+            f"Loss '{loss.name}' expects integer class labels of shape {pred_shape[:-1]} "
+            f"or {pred_shape[:-1] + (1,)}, but `{y_name}` has shape {shape}"
+            + (" like one-hot rows. For one-hot labels use loss='categorical_crossentropy', "
+               "or pass np.argmax(y, axis=-1)." if one_hot else
+               f" while {pred_name} have shape {pred_shape}.")
+        )
+    _check_class_labels(loss.name, y_true, pred_shape[-1], loss._fn_kwargs.get("ignore_class"))
+
+
+def _outputs(shape) -> str:
+    k = shape[-1] if shape else 1
+    return f"{k} output" + ("s" if k != 1 else "")
+
+
+def _shape_fix(y, pred_shape) -> str:
+    shape = np.shape(y)
+    k = pred_shape[-1] if pred_shape else 1
+    y = _raw(y)
+    integral = y.dtype.kind in "iub" or bool(np.all(np.mod(y, 1) == 0))
+    if len(shape) == len(pred_shape) and shape[-1] == 1 and k > 1 and integral:
+        return ("These look like integer class labels: use "
+                "loss='sparse_categorical_crossentropy' (SparseCategoricalCrossentropy), or "
+                f"one-hot encode them with tinykeras.utils.to_categorical(y, {k}).")
+    if k == 1 and len(shape) >= 2 and shape[-1] > 1:
+        return (f"Give one target per sample, or end the model with Dense({shape[-1]}) to "
+                f"predict {shape[-1]} values.")
+    return "Make the last layer's units match the targets' last axis."
+
+
 def _cast_like(y_true, y_pred):
+    """``y_true`` as an array of the prediction's dtype and shape; shapes that differ by more
+    than a trailing axis of size 1 are refused (NumPy would broadcast them silently)."""
     y = _raw(y_true)
     dtype = y_pred.value.dtype
-    if isinstance(y, np.ndarray) and y.dtype == dtype:
-        return y
-    return np.asarray(y, dtype=dtype)
+    if not (isinstance(y, np.ndarray) and y.dtype == dtype):
+        y = np.asarray(y, dtype=dtype)
+    shape = y_pred.value.shape
+    if y.shape != shape:
+        if y.shape + (1,) == shape or y.shape == shape + (1,):
+            return y.reshape(shape)
+        raise InvalidArgumentError(
+            f"`y_true` of shape {y.shape} does not match `y_pred` of shape {shape} "
+            f"({_outputs(shape)} per sample). {_shape_fix(y, shape)}"
+        )
+    return y
 
 
 # -- lookup by name -------------------------------------------------------------------------------
@@ -458,6 +596,8 @@ FUNCTIONS = {
         mean_squared_logarithmic_error, huber, log_cosh, hinge, kl_divergence, poisson,
     )
 }
+# The built-in functions whose targets have the predictions' shape (sparse has its own rule).
+_SAME_SHAPE = frozenset(FUNCTIONS.values()) - {sparse_categorical_crossentropy}
 ALIASES = {
     "mse": mean_squared_error, "MSE": mean_squared_error,
     "mae": mean_absolute_error, "MAE": mean_absolute_error,
@@ -479,6 +619,7 @@ def get(identifier):
     """Return a loss for a Loss instance, a class or function name, a config dict or a callable."""
     if identifier is None or isinstance(identifier, Loss):
         return identifier
+    validation.check_instance_not_class("loss", identifier, Loss)
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
@@ -507,13 +648,16 @@ def deserialize(config, custom_objects=None):
     return deserialize_keras_object(config, ALL_OBJECTS, custom_objects, _unknown_loss)
 
 
-def _unknown(identifier) -> ValueError:
-    return ValueError(
-        f"Could not interpret loss identifier: {identifier!r}. Expected one of "
-        f"{sorted(set(FUNCTIONS) | set(ALIASES) | set(ALL_OBJECTS))}."
+def _unknown(identifier) -> InvalidArgumentError:
+    names = sorted(set(FUNCTIONS) | set(ALIASES) | set(ALL_OBJECTS))
+    return InvalidArgumentError(
+        f"Could not interpret loss identifier: {identifier!r}."
+        f"{validation.did_you_mean(identifier, names)} Expected one of {names}."
     )
 
 
-def _unknown_loss(name) -> ValueError:
-    return ValueError(f"Unknown loss class {name!r}. Expected one of {sorted(ALL_OBJECTS)}.")
+def _unknown_loss(name) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"Unknown loss class {name!r}.{validation.did_you_mean(name, ALL_OBJECTS)} "
+        f"Expected one of {sorted(ALL_OBJECTS)}.")
 

@@ -1,7 +1,8 @@
 """Input checks and batching for ``fit``, ``evaluate`` and ``predict``.
 
 The data are validated and converted once (dtype to floatx, contiguous); batches are then
-index ranges or gathered rows, never copies of the whole data set.
+index ranges or gathered rows, never copies of the whole data set. Every check here runs
+before the model, its optimizer or the random generator change (see ``tinykeras.errors``).
 """
 
 import math
@@ -9,33 +10,60 @@ import math
 import numpy as np
 
 from tinykeras.autodiff import Tensor
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
+from tinykeras.utils import validation as check
+
+VERBOSE = ("auto", 0, 1, 2)
+SHUFFLE = (True, False, "batch")
 
 
 def to_array(x, name: str, dtype=None) -> np.ndarray:
-    """Return ``x`` as a NumPy array with at least one axis, refusing non-numeric data."""
+    """Return ``x`` as a NumPy array with at least one axis, refusing non-numeric data.
+
+    Object arrays whose items are numbers (pandas columns of mixed int/float) are converted;
+    a memory-mapped array of the right dtype is returned as it is (batches read it lazily).
+    """
     if x is None:
-        raise ValueError(f"Argument `{name}` must not be None.")
+        raise InvalidArgumentError(f"Argument `{name}` must not be None.")
     if isinstance(x, Tensor):
         x = x.value
     if isinstance(x, (list, tuple)) and x and all(hasattr(a, "shape") for a in x) and len(x) > 1:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Argument `{name}` is a list of {len(x)} arrays; this model takes a single input "
             "array. Pass one NumPy array."
         )
     try:
-        arr = np.asarray(x)
+        arr = x if isinstance(x, np.ndarray) else np.asarray(x)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"Argument `{name}` could not be converted to an array: {exc}") from exc
+        raise InvalidArgumentError(
+            f"Argument `{name}` could not be converted to an array ({exc}). Rows of different "
+            "lengths? Pass a rectangular NumPy array of numbers."
+        ) from None
+    if arr.dtype == object:
+        try:  # pandas object columns holding numbers (the "Unsupported object type" trap)
+            arr = arr.astype(np.float64)
+        except (ValueError, TypeError):
+            pass
     if arr.dtype.kind not in "biuf":
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Argument `{name}` must be numeric (int or float). Received an array of dtype "
-            f"{arr.dtype}" + (f", e.g. {arr.flat[0]!r}." if arr.size else ".")
+            f"{arr.dtype}" + (f", e.g. {arr.flat[0]!r}" if arr.size else "")
+            + ". Convert it first, e.g. np.asarray(x, dtype='float32')."
         )
     if arr.ndim == 0:
-        raise ValueError(f"Argument `{name}` must have at least one axis. Received a scalar.")
+        raise InvalidArgumentError(
+            f"Argument `{name}` must have at least one axis. Received a scalar: {arr!r}."
+        )
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
+    if isinstance(arr, np.memmap):
+        return arr
     return np.ascontiguousarray(arr)
+
+
+def check_finite(arr, name):
+    """Refuse NaN or infinity in ``arr`` (one reduction; the message names the row/column)."""
+    return check.check_finite(name, arr)
 
 
 def check_lengths(**arrays) -> int:
@@ -43,37 +71,202 @@ def check_lengths(**arrays) -> int:
     sizes = {name: len(a) for name, a in arrays.items() if a is not None}
     if len(set(sizes.values())) > 1:
         detail = ", ".join(f"{name} sizes: {n}" for name, n in sizes.items())
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Data cardinality is ambiguous. Make sure all arrays contain the same number of "
             f"samples. '{detail}'"
         )
     return next(iter(sizes.values()))
 
 
-def check_batch_size(batch_size, default=32) -> int:
+def check_samples(x, name, sample_shape, who, rows=None):
+    """Refuse ``x`` whose samples do not have ``sample_shape`` (the model's input without the
+    batch axis; ``None`` entries match anything). A 1-D ``x`` gets the reshape hint."""
+    check.check_not_empty(name, x)
+    if x.ndim == 1:
+        raise InvalidArgumentError(
+            f"Argument `{name}` is 1-D (shape {x.shape}), but {who} takes a 2-D array of "
+            "samples by features. Reshape it: x.reshape(-1, 1) if each value is one sample "
+            "with one feature, or x.reshape(1, -1) if it is one sample."
+        )
+    if sample_shape is None:
+        return x
+    got = x.shape[1:]
+    if len(got) != len(sample_shape) or any(
+        want is not None and want != have for want, have in zip(sample_shape, got)
+    ):
+        expected = "(None, " + ", ".join(str(d) for d in sample_shape) + ")"
+        if len(got) == len(sample_shape) and len(got) == 1:
+            # Keras's wording for the common case: the wrong number of features.
+            raise InvalidArgumentError(
+                f"Input 0 of {who} is incompatible with the layer: expected axis -1 of input "
+                f"shape to have value {sample_shape[-1]}, but received input with shape "
+                f"{_shape_str((len(x) if rows is None else min(rows, len(x)),) + got)} "
+                f"(argument `{name}`)"
+            )
+        raise InvalidArgumentError(
+            f"Argument `{name}` has shape {x.shape}, but {who} takes inputs of shape "
+            f"{expected}. Reshape `{name}` to (samples, " + ", ".join(
+                str(d) for d in sample_shape) + "), e.g. x.reshape(len(x), -1) to flatten."
+        )
+    return x
+
+
+def _shape_str(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")")
+
+
+def check_sample_weight(sample_weight, y, name="sample_weight"):
+    """Refuse sample weights that are negative or do not fit ``y``'s leading axes."""
+    sw = sample_weight
+    if sw.ndim > y.ndim or sw.shape != y.shape[: sw.ndim]:
+        if not (sw.ndim == 2 and sw.shape[1] == 1 and y.ndim == 1):
+            raise InvalidArgumentError(
+                f"Argument `{name}` of shape {sw.shape} does not fit `y` of shape {y.shape}: "
+                f"give one weight per sample, shape ({len(y)},)."
+            )
+    if sw.size and sw.min() < 0:
+        row = int(np.flatnonzero(sw.reshape(len(sw), -1).min(axis=1) < 0)[0])
+        raise InvalidArgumentError(
+            f"Argument `{name}` must be >= 0 everywhere; row {row} holds "
+            f"{sw.reshape(len(sw), -1)[row].min()}. Use 0 to leave a sample out."
+        )
+    return sw
+
+
+def class_weights(class_weight, y, num_outputs, dtype):
+    """Return one weight per sample from a ``{class: weight}`` dict and class labels ``y``.
+
+    Labels are the integers in ``y`` (shape ``(m,)`` or ``(m, 1)``) or the argmax of one-hot
+    rows; the classes are ``0..num_outputs-1`` (``0, 1`` for a single sigmoid output).
+    """
+    if not isinstance(class_weight, dict):
+        raise InvalidTypeError(
+            f"Argument `class_weight` must be a dict mapping class indices to weights, such as "
+            f"{{0: 1.0, 1: 5.0}}. Received: class_weight={check.show(class_weight)}"
+            + (". Use dict(enumerate(weights))." if isinstance(class_weight, (list, tuple))
+               else "")
+        )
+    num_classes = max(num_outputs, 2)
+    table = np.ones(num_classes, dtype=dtype)
+    for key, weight in class_weight.items():
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
+            raise InvalidArgumentError(
+                f"Argument `class_weight` keys must be integer class indices. Received key "
+                f"{key!r}."
+            )
+        if not 0 <= key < num_classes:
+            raise InvalidArgumentError(
+                f"Argument `class_weight` names class {key}, but the model has {num_classes} "
+                f"classes (0 to {num_classes - 1}). Remove that key."
+            )
+        table[key] = check.check_float(f"class_weight[{key}]", weight, low=0.0)
+    labels = y
+    if y.ndim == 2 and y.shape[1] == 1:
+        labels = y[:, 0]
+    elif y.ndim == 2 and _one_hot(y):
+        labels = np.argmax(y, axis=-1)
+    if labels.ndim != 1 or (labels.dtype.kind == "f" and np.any(labels != np.round(labels))):
+        raise InvalidArgumentError(
+            f"Argument `class_weight` needs class labels in `y` (integers, or one-hot rows), "
+            f"but `y` of shape {y.shape} holds values such as {y.reshape(-1)[:3]}: a "
+            "regression target? Use `sample_weight` to weight samples instead."
+        )
+    labels = labels.astype(np.intp)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise InvalidArgumentError(
+            f"Argument `class_weight`: `y` holds the label {labels.max()} (or {labels.min()}), "
+            f"outside the model's classes 0 to {num_classes - 1}."
+        )
+    return table[labels]
+
+
+def _one_hot(y) -> bool:
+    return bool(np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=-1) == 1))
+
+
+def check_batch_size(batch_size, default=32, name="batch_size") -> int:
     """Return a valid batch size (``None`` means ``default``)."""
     if batch_size is None:
         return default
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
         batch_size <= 0
     ):
-        raise ValueError(
-            f"Argument `batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+        raise InvalidArgumentError(
+            f"Argument `{name}` must be a positive integer. Received: {name}={batch_size!r}"
         )
     return int(batch_size)
+
+
+def check_verbose(verbose, resolve=True):
+    """Return ``verbose`` ("auto", 0, 1 or 2; 3 is 2, as Keras); with ``resolve``, "auto" is 1."""
+    if isinstance(verbose, bool) or verbose not in VERBOSE + (3,):
+        check.check_choice("verbose", verbose, VERBOSE)
+    if verbose == "auto":
+        return 1 if resolve else verbose
+    return min(int(verbose), 2)
+
+
+def check_steps(name, steps):
+    """Return ``steps`` (None or a positive integer)."""
+    return check.check_int(name, steps, low=1, allow_none=True)
+
+
+def check_callbacks(callbacks) -> list:
+    """Return ``callbacks`` as a list of Callback instances (one callback alone is accepted)."""
+    from tinykeras.callbacks import Callback
+
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]  # Keras accepts a single callback
+    if not isinstance(callbacks, (list, tuple)):
+        raise InvalidTypeError(
+            "Argument `callbacks` must be a list of Callback instances, such as "
+            f"[EarlyStopping()]. Received: callbacks={check.show(callbacks)}"
+        )
+    for cb in callbacks:
+        if isinstance(cb, type) and issubclass(cb, Callback):
+            raise InvalidTypeError(
+                f"Argument `callbacks` holds the class {cb.__name__}, not an instance. "
+                f"Pass {cb.__name__}() instead."
+            )
+        if not isinstance(cb, Callback):
+            raise InvalidTypeError(
+                "Argument `callbacks` must hold Callback instances (from tinykeras.callbacks). "
+                f"Received {check.show(cb)} of type {type(cb).__name__}."
+            )
+    return list(callbacks)
+
+
+def check_fit_arguments(epochs, initial_epoch, shuffle, validation_split, validation_freq):
+    """Check fit's scalar arguments; return ``(epochs, initial_epoch)``."""
+    epochs = check.check_int("epochs", epochs, low=0)
+    initial_epoch = check.check_int("initial_epoch", initial_epoch, low=0)
+    if initial_epoch > epochs:
+        raise InvalidArgumentError(
+            f"Argument `initial_epoch` must be <= epochs. Received: initial_epoch="
+            f"{initial_epoch}, epochs={epochs}. `epochs` counts from 0, not from "
+            "`initial_epoch`: to train 3 more epochs from epoch 5, pass epochs=8."
+        )
+    if not (isinstance(shuffle, (bool, np.bool_)) or shuffle == "batch"):
+        check.check_choice("shuffle", shuffle, SHUFFLE)
+    check.check_float("validation_split", validation_split, low=0.0, high=1.0, high_open=True)
+    check.check_int("validation_freq", validation_freq, low=1)
+    return epochs, initial_epoch
 
 
 def train_validation_split(arrays, validation_split):
     """Split off the *last* ``validation_split`` fraction of the samples (before shuffling)."""
     if not 0.0 < validation_split < 1.0:
-        raise ValueError(
+        raise InvalidArgumentError(
             "Argument `validation_split` must be a float in (0, 1). "
             f"Received: validation_split={validation_split!r}"
         )
     n = len(arrays[0])
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Training data contains {n} samples, which is not sufficient to split it into a "
             f"validation and training set as specified by `validation_split={validation_split}`."
         )

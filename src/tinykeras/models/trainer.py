@@ -16,9 +16,11 @@ from tinykeras import losses as losses_module
 from tinykeras import metrics as metrics_module
 from tinykeras import optimizers as optimizers_module
 from tinykeras.autodiff import GradientTape
-from tinykeras.backend import floatx, global_rng
+from tinykeras.backend import global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.models import compiled, data, sources
+from tinykeras.utils import validation
 from tinykeras.utils.progbar import resolve_verbose
 
 
@@ -54,36 +56,30 @@ class Trainer:
             loss_weights: a scalar (or one-element list) that scales the loss.
             metrics: names (``"accuracy"``, ``"mae"``), Metric instances or functions.
         """
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = loss
+        # Resolve and check every argument before assigning any: a refused compile leaves
+        # the model as it was (optimizer, slots and iterations included).
+        optimizer_obj = optimizers_module.get(optimizer)
         loss_fn = losses_module.get(loss)
         if loss_fn is not None and not isinstance(loss_fn, losses_module.Loss):
             loss_fn = losses_module.LossFunctionWrapper(loss_fn)
+        loss_weight = _check_loss_weights(loss_weights)
+        metric_ids = _check_metrics("metrics", metrics) + _check_metrics(
+            "weighted_metrics", weighted_metrics)
+        if jit_compile not in (True, False, "auto", None):
+            validation.check_choice("jit_compile", jit_compile, (True, False, "auto", None))
+        run_eagerly = validation.check_bool("run_eagerly", run_eagerly)
+        validation.check_int("steps_per_execution", steps_per_execution, low=1)
+        self.optimizer = optimizer_obj
+        self.loss = loss
         self._loss_fn = loss_fn
-        if isinstance(loss_weights, (list, tuple)):
-            if len(loss_weights) != 1:
-                raise ValueError(
-                    "This model has one output, so `loss_weights` must have one entry. "
-                    f"Received: loss_weights={loss_weights}"
-                )
-            loss_weights = loss_weights[0]
-        if isinstance(loss_weights, dict):
-            loss_weights = next(iter(loss_weights.values()))
-        self._loss_weight = None if loss_weights is None else float(loss_weights)
-        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
-            raise ValueError(
-                f"Expected `metrics` to be a list. Received: metrics={metrics!r} "
-                f"of type {type(metrics).__name__}"
-            )
-        if isinstance(metrics, dict):
-            metrics = list(metrics.values())
-        self._metric_ids = list(metrics or []) + list(weighted_metrics or [])
+        self._loss_weight = loss_weight
+        self._metric_ids = metric_ids
         self._metrics = None  # resolved from the first batch's shapes ("accuracy")
         self._compile_config = {"optimizer": optimizer, "loss": loss,
                                 "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics}
         self.jit_compile = jit_compile not in (False, None)
-        self.run_eagerly = bool(run_eagerly)
+        self.run_eagerly = run_eagerly
         self._distribution = distribute.distribution()  # compiled in a strategy's scope()
         self.compiled = True
         self.stop_training = False
@@ -92,7 +88,7 @@ class Trainer:
 
     def _assert_compiled(self, method):
         if not self.compiled or self._loss_fn is None and method != "predict":
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"You must call `compile()` with a loss before calling `{method}()`. "
                 "For example: model.compile(optimizer='adam', loss='binary_crossentropy')."
             )
@@ -194,11 +190,16 @@ class Trainer:
         the progress bar in a terminal or notebook and prints one line per epoch elsewhere.
         """
         self._assert_compiled("fit")
+        # Every check first; the model, optimizer and random generator change only after.
         batch_size = data.check_batch_size(batch_size)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"Argument `epochs` must be a non-negative integer. Received: "
-                             f"epochs={epochs!r}")
-        verbose = resolve_verbose(verbose)
+        epochs, initial_epoch = data.check_fit_arguments(
+            epochs, initial_epoch, shuffle, validation_split, validation_freq)
+        verbose = resolve_verbose(data.check_verbose(verbose, resolve=False))
+        steps_per_epoch = data.check_steps("steps_per_epoch", steps_per_epoch)
+        validation_steps = data.check_steps("validation_steps", validation_steps)
+        validation_batch_size = data.check_batch_size(
+            validation_batch_size, default=None, name="validation_batch_size")
+        callbacks = data.check_callbacks(callbacks)
         rng = global_rng()
         # Several MPI ranks (tinykeras.distribute): each takes its share of every batch.
         dist = distribute.active_for(self)
@@ -206,20 +207,21 @@ class Trainer:
         if sources.is_batch_source(x):
             _refuse_arrays_with_source(y, sample_weight, validation_split)
             if dist is not None:
-                raise ValueError("MPIDataParallel trains on arrays; pass `x` and `y` as arrays.")
+                raise InvalidArgumentError(
+                "MPIDataParallel trains on arrays; pass `x` and `y` as arrays.")
             train = sources.IterableSource(x, steps_per_epoch, shuffle, rng)
-            xb, yb, swb = self._prepare_batch(train.peek(), class_weight)
-            self._ensure_built(xb)
+            first = xb = self._prepare_batch(train.peek(), class_weight)[0]
         else:
-            x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+            x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight, batch_size)
             if validation_data is None and validation_split:
                 (x, y, sample_weight), validation_data = data.train_validation_split(
                     (x, y, sample_weight), validation_split)
-            self._ensure_built(x, batch_size)
+            first = x
             train = sources.ArraySource(x, y, sample_weight, batch_size, shuffle, rng,
                                         steps_per_epoch)
         val = self._validation_source(validation_data, validation_batch_size or batch_size,
                                       validation_steps, dist)
+        self._ensure_built(first, batch_size)  # only now: a refused fit leaves it unbuilt
         self._prepare_training()
         if dist is not None:
             verbose, callbacks = dist.begin_fit(self, len(x), batch_size, verbose, callbacks)
@@ -295,12 +297,13 @@ class Trainer:
         if sources.is_batch_source(validation_data):
             return sources.IterableSource(validation_data, steps, name="validation_data")
         if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-            raise ValueError(
-                "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
-                f"val_sample_weight). Received: {type(validation_data).__name__}"
+            raise InvalidArgumentError(
+                "Argument `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                f"val_sample_weight). Received: {validation_data_str(validation_data)}"
             )
         vx, vy, *rest = validation_data
-        vx, vy, vsw = self._prepare_xy(vx, vy, rest[0] if rest else None, None)
+        vx, vy, vsw = self._prepare_xy(vx, vy, rest[0] if rest else None, None,
+                                       names=("validation_data[0]", "validation_data[1]"))
         return self._eval_array_source(vx, vy, vsw, batch_size, steps, dist)
 
     @staticmethod
@@ -321,13 +324,15 @@ class Trainer:
         """
         self._assert_compiled("evaluate")
         batch_size = data.check_batch_size(batch_size)
-        verbose = resolve_verbose(verbose)
+        verbose = resolve_verbose(data.check_verbose(verbose, resolve=False))
+        steps = data.check_steps("steps", steps)
+        callbacks = data.check_callbacks(callbacks)
         if sources.is_batch_source(x):
             _refuse_arrays_with_source(y, sample_weight, 0.0)
             source = sources.IterableSource(x, steps)
             self._ensure_built(self._prepare_batch(source.peek())[0])
         else:
-            x, y, sample_weight = self._prepare_xy(x, y, sample_weight, None)
+            x, y, sample_weight = self._prepare_xy(x, y, sample_weight, None, batch_size)
             self._ensure_built(x, batch_size)
             source = self._eval_array_source(x, y, sample_weight, batch_size, steps,
                                              distribute.active_for(self))
@@ -373,12 +378,15 @@ class Trainer:
         ``1/1 ━━━ 0s 20ms/step`` on every small call, which floods loops of one-row predicts.
         """
         batch_size = data.check_batch_size(batch_size)
+        data.check_verbose(verbose, resolve=False)
+        steps = data.check_steps("steps", steps)
+        callbacks = data.check_callbacks(callbacks)
         if sources.is_batch_source(x):
             source = sources.IterableSource(x, steps)
             first = sources.unpack(source.peek())[0]
-            self._ensure_built(self._convert_inputs(first))
+            self._ensure_built(self._prepare_x(first, batch_size))
         else:
-            x = self._convert_inputs(x)
+            x = self._prepare_x(x, batch_size)
             self._ensure_built(x, batch_size)
             source = None
             dist = distribute.active_for(self)
@@ -402,12 +410,13 @@ class Trainer:
             cbs.call("on_predict_batch_begin", step, {})
             xb = sources.unpack(batch)[0] if iterable else batch[0]
             if iterable:
-                xb = self._convert_inputs(xb)
+                xb = self._prepare_x(xb, None)
             outs.append(run(xb))
             cbs.call("on_predict_batch_end", step, {"outputs": outs[-1]})
         cbs.call("on_predict_end", {})
         if not outs:
-            raise ValueError("`predict` received no batches: the data source was empty.")
+            raise InvalidArgumentError(
+                "`predict` received no batches: the data source was empty.")
         return np.concatenate(outs, axis=0)
 
     # -- on_batch ------------------------------------------------------------------------------
@@ -438,7 +447,7 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Return the outputs for one batch as a NumPy array."""
-        x = data.to_array(x, "x", dtype=self.dtype)
+        x = self._prepare_x(x, None)
         self._ensure_built(x)
         return self(x).value
 
@@ -481,39 +490,132 @@ class Trainer:
 
     def _convert_inputs(self, x):
         """Validate and convert ``x`` once (the functional API takes a list of inputs)."""
-        return data.to_array(x, "x", dtype=self.dtype if self.dtype else floatx())
+        return data.to_array(x, "x", dtype=self._np_dtype)
 
-    def _prepare_xy(self, x, y, sample_weight, class_weight):
-        """Validate and convert the data once: x to floatx, labels to floatx unless sparse."""
-        if y is None:
-            raise ValueError("Argument `y` is required: tinykeras models learn from (x, y) pairs.")
+    def _prepare_x(self, x, rows, name="x"):
+        """Convert and check ``x`` before anything runs: numeric, finite, samples of the
+        model's input shape (unbuilt models: at least 2-D)."""
         x = self._convert_inputs(x)
+        if isinstance(x, np.ndarray):  # several inputs: the functional model checks each
+            data.check_samples(x, name, self._sample_shape(), self._input_who(), rows)
+            data.check_finite(x, name)
+        return x
+
+    def _prepare_xy(self, x, y, sample_weight, class_weight, rows=None, names=("x", "y")):
+        """Validate and convert the data once: x to floatx, labels to floatx unless sparse;
+        targets checked against the model's output shape and the loss's label rules."""
+        if y is None:
+            raise InvalidArgumentError(
+                f"Argument `{names[1]}` is required: tinykeras models learn from (x, y) pairs.")
+        if x is None:
+            raise InvalidArgumentError(f"Argument `{names[0]}` must not be None.")
         sparse = isinstance(self._loss_fn, losses_module.LossFunctionWrapper) and (
             self._loss_fn.fn is losses_module.sparse_categorical_crossentropy
         )
-        y = data.to_array(y, "y", dtype=None if sparse else self.dtype)
+        x = self._convert_inputs(x)
+        y = data.to_array(y, names[1], dtype=None if sparse else self._np_dtype)
+        sw_name = names[0].replace("[0]", "[2]") if "[" in names[0] else "sample_weight"
         if sample_weight is not None:
-            sample_weight = data.to_array(sample_weight, "sample_weight", dtype=self.dtype)
-        data.check_lengths(x=x, y=y, sample_weight=sample_weight)
+            sample_weight = data.to_array(sample_weight, sw_name, dtype=self._np_dtype)
+        data.check_lengths(**{names[0]: x, names[1]: y, sw_name: sample_weight})
+        rows = len(x) if rows is None else min(rows, len(x))
+        if isinstance(x, np.ndarray):  # several inputs: the functional model checks each
+            data.check_samples(x, names[0], self._sample_shape(), self._input_who(), rows)
+            data.check_finite(x, names[0])
+        data.check_finite(y, names[1])
+        out_shape = self._output_shape_for(x)
+        if isinstance(self._loss_fn, losses_module.Loss) and out_shape is not None:
+            self._loss_fn.check_targets(
+                y, out_shape, y_name=names[1],
+                pred_name=f"the model's predictions for `{names[0]}` of shape {x.shape}")
+        if sample_weight is not None:
+            data.check_finite(sample_weight, sw_name)
+            data.check_sample_weight(sample_weight, y, sw_name)
         if class_weight is not None:
-            labels = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else (
-                np.argmax(y, axis=-1) if y.ndim == 2 else y)
-            cw = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=self.dtype)
+            outputs = out_shape[-1] if out_shape else 1
+            cw = data.class_weights(class_weight, y, outputs, self._np_dtype)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         return x, y, sample_weight
+
+    def _output_shape_for(self, x):
+        """The predictions' shape for ``x`` (one output), computed without building; None
+        when unknown (several inputs or outputs, a layer that cannot tell)."""
+        if not isinstance(x, np.ndarray):
+            return None
+        try:
+            shape = self.compute_output_shape((None,) + x.shape[1:])
+        except Exception:  # a custom layer's compute_output_shape may not handle this shape
+            return None
+        if not isinstance(shape, tuple) or any(isinstance(d, (list, tuple)) for d in shape):
+            return None
+        return (len(x),) + tuple(shape[1:])
+
+    def _sample_shape(self):
+        """The shape of one input sample once built (None when the model is not built)."""
+        shape = getattr(self, "_build_shape", None)
+        return tuple(shape[1:]) if self.built and shape is not None else None
+
+    def _input_who(self) -> str:
+        layers = self.layers
+        if self.built and layers:
+            return f"layer '{layers[0].name}'"
+        return f"model '{self.name}'"
 
 
 def _refuse_arrays_with_source(y, sample_weight, validation_split):
     """A generator or dataset carries its own labels and weights (Keras's rule)."""
     for name, value in (("y", y), ("sample_weight", sample_weight)):
         if value is not None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Argument `{name}` must be None when `x` is a generator, dataset or PyDataset: "
                 f"it yields `(x, y)` or `(x, y, sample_weight)` batches itself. Received: "
                 f"{name} of type {type(value).__name__}"
             )
     if validation_split:
-        raise ValueError(
+        raise InvalidArgumentError(
             "`validation_split` is only supported for NumPy arrays and array-likes, not for a "
             "generator, dataset or PyDataset. Pass `validation_data=` instead."
         )
+
+
+def validation_data_str(value) -> str:
+    """Describe a bad ``validation_data`` by its type and length."""
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"{validation.show(value)} of type {type(value).__name__}"
+
+
+def _check_loss_weights(loss_weights):
+    """Return the one loss weight as a float (or None), from a number, list or dict."""
+    if loss_weights is None:
+        return None
+    weights = loss_weights
+    if isinstance(weights, dict):
+        weights = list(weights.values())
+    if isinstance(weights, (list, tuple)):
+        if len(weights) != 1:
+            raise InvalidArgumentError(
+                "This model has one output, so `loss_weights` must have one entry. "
+                f"Received: loss_weights={loss_weights}"
+            )
+        weights = weights[0]
+    return validation.check_float("loss_weights", weights, low=0.0)
+
+
+def _check_metrics(name, metrics) -> list:
+    """Return the metric identifiers as a list, each resolvable (misspelt names refused now,
+    not at the first batch); "accuracy" stays a name, resolved from the data's shapes."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, dict):
+        metrics = list(metrics.values())
+    if not isinstance(metrics, (list, tuple)):
+        raise InvalidArgumentError(
+            f"Expected `{name}` to be a list. Received: {name}={metrics!r} of type "
+            f"{type(metrics).__name__}. Wrap it in a list: {name}=[{metrics!r}]"
+        )
+    for ident in metrics:
+        if isinstance(ident, str) and ident.lower() in ("accuracy", "acc"):
+            continue
+        metrics_module.get(ident)  # raises for an unknown one; the instance is made later
+    return list(metrics)

@@ -54,7 +54,8 @@ def _callback_state(cb):
 
 def snapshot(*objects) -> dict:
     """Return the comparable state of models, optimizers and callbacks, plus the RNG's."""
-    state = {"rng": repr(tk.backend.global_rng().bit_generator.state)}
+    state = {"rng": repr(tk.backend.global_rng().bit_generator.state),
+             "config": (tk.config.floatx(), tk.config.epsilon())}
     for i, obj in enumerate(objects):
         if isinstance(obj, tk.Model):
             state[f"model {i}"] = _model_state(obj)

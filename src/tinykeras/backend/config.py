@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _ALLOWED_FLOATX = ("float16", "float32", "float64")
@@ -17,7 +19,7 @@ def set_floatx(value: str) -> None:
     global _FLOATX
     name = standardize_dtype(value)
     if name not in _ALLOWED_FLOATX:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Unknown `floatx` value: {value!r}. Expected one of {list(_ALLOWED_FLOATX)}."
         )
     _FLOATX = name
@@ -31,7 +33,10 @@ def epsilon() -> float:
 def set_epsilon(value: float) -> None:
     """Set the fuzz factor returned by ``epsilon()``."""
     global _EPSILON
-    _EPSILON = float(value)
+    from tinykeras.utils.validation import check_float
+
+    _EPSILON = check_float("epsilon", value, low=0.0, low_open=True, high=1.0, high_open=True,
+                           who="set_epsilon")
 
 
 def standardize_dtype(dtype) -> str:
@@ -45,5 +50,8 @@ def standardize_dtype(dtype) -> str:
         dtype = dtype.name
     try:
         return np.dtype(dtype).name
-    except TypeError as exc:
-        raise ValueError(f"Invalid dtype: {dtype!r}") from exc
+    except TypeError:
+        raise InvalidArgumentError(
+            f"Invalid dtype: {dtype!r}. Expected a NumPy dtype name such as 'float32', "
+            "'float64' or 'int32'."
+        ) from None

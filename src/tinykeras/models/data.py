@@ -213,7 +213,8 @@ def check_steps(name, steps):
 
 
 def check_callbacks(callbacks) -> list:
-    """Return ``callbacks`` as a list of Callback instances (one callback alone is accepted)."""
+    """Return ``callbacks`` as a list of Callback instances (one callback alone is accepted);
+    anything else is a ValueError, as Keras's own check raises."""
     from tinykeras.callbacks import Callback
 
     if callbacks is None:
@@ -221,18 +222,18 @@ def check_callbacks(callbacks) -> list:
     if isinstance(callbacks, Callback):
         return [callbacks]  # Keras accepts a single callback
     if not isinstance(callbacks, (list, tuple)):
-        raise InvalidTypeError(
+        raise InvalidArgumentError(
             "Argument `callbacks` must be a list of Callback instances, such as "
             f"[EarlyStopping()]. Received: callbacks={check.show(callbacks)}"
         )
     for cb in callbacks:
         if isinstance(cb, type) and issubclass(cb, Callback):
-            raise InvalidTypeError(
+            raise InvalidArgumentError(
                 f"Argument `callbacks` holds the class {cb.__name__}, not an instance. "
                 f"Pass {cb.__name__}() instead."
             )
         if not isinstance(cb, Callback):
-            raise InvalidTypeError(
+            raise InvalidArgumentError(
                 "Argument `callbacks` must hold Callback instances (from tinykeras.callbacks). "
                 f"Received {check.show(cb)} of type {type(cb).__name__}."
             )

@@ -210,7 +210,7 @@ class Trainer:
                 raise InvalidArgumentError(
                 "MPIDataParallel trains on arrays; pass `x` and `y` as arrays.")
             train = sources.IterableSource(x, steps_per_epoch, shuffle, rng)
-            first = xb = self._prepare_batch(train.peek(), class_weight)[0]
+            first = self._prepare_batch(train.peek(), class_weight)[0]
         else:
             x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight, batch_size)
             if validation_data is None and validation_split:

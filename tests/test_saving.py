@@ -110,7 +110,8 @@ def test_keras_zip_layout(tmp_path):
                            layers.Activation("relu", name="act"), layers.Dense(2, name="b")],
                           name="lay")
     model.compile(optimizer="adam", loss="mse")
-    model.fit(*_data(8), verbose=0)
+    x, y = _data(8)
+    model.fit(x, np.hstack([y, y]), verbose=0)  # one target per output (2)
     model.save(tmp_path / "m.keras")
     with zipfile.ZipFile(tmp_path / "m.keras") as zf:
         infos = zf.infolist()

@@ -7,6 +7,10 @@ from contextlib import contextmanager
 _STATE = threading.local()
 
 
+class WeightBudgetExceeded(ValueError):
+    """Building a loaded config asked for more weights than its file can hold."""
+
+
 @contextmanager
 def weight_budget(max_elements: int, source: str):
     """Inside, every new weight counts against ``max_elements`` scalars; past it, building
@@ -29,7 +33,7 @@ def charge_weight(shape, who: str) -> None:
         size *= int(d)
     budget[0] -= size
     if budget[0] < 0:
-        raise ValueError(
+        raise WeightBudgetExceeded(
             f"{budget[1]}: the config declares more weights than the file holds (layer "
             f"'{who}' asks for a weight of shape {tuple(shape)}). The file is corrupted or "
             "hostile; nothing was allocated for it."

@@ -9,6 +9,7 @@ nothing named in a config is imported or called.
 import inspect
 import json
 
+from tinykeras.backend.limits import WeightBudgetExceeded
 from tinykeras.utils.serialization import (
     CustomObjectScope,
     custom_objects_in_scope,
@@ -95,10 +96,11 @@ def deserialize_layer(config, custom_objects: dict | None = None):
     if not isinstance(inner, dict):
         raise FileFormatError(f"The config of layer class {name!r} must be a dict. "
                               f"Received: {_short(inner)}")
+    _check_dtype(inner.get("dtype"), inner.get("name", name))
     with CustomObjectScope(custom_objects):
         try:
             layer = cls.from_config(dict(inner))
-        except FileFormatError:
+        except (FileFormatError, WeightBudgetExceeded):
             raise
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise FileFormatError(
@@ -115,6 +117,27 @@ def deserialize_layer(config, custom_objects: dict | None = None):
         shape = check_shape(shape, who)
         layer.build(shape) if hasattr(layer, "layers") else layer._build_once(shape)
     return layer
+
+
+def _check_dtype(dtype, who) -> None:
+    """Refuse dtypes a layer cannot compute in (object, strings, complex...)."""
+    import numpy as np
+
+    if isinstance(dtype, dict):
+        dtype = (dtype.get("config") or {}).get("name") if isinstance(
+            dtype.get("config"), dict) else None
+    if dtype is None:
+        return
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        raise FileFormatError(f"Layer {who!r} uses the mixed-precision policy {dtype!r}, which "
+                              "tinykeras does not support; re-save the model in float32.")
+    try:
+        kind = np.dtype(dtype).kind if isinstance(dtype, str) else None
+    except TypeError:
+        kind = None
+    if kind not in ("f", "i", "u", "b"):
+        raise FileFormatError(f"Layer {who!r}: dtype {dtype!r} is not a numeric dtype "
+                              "tinykeras computes in (float16/32/64 or integers).")
 
 
 def check_shape(shape, who: str) -> tuple:

@@ -13,7 +13,7 @@ import os
 import zipfile
 
 from tinykeras.backend import global_rng
-from tinykeras.backend.limits import weight_budget
+from tinykeras.backend.limits import WeightBudgetExceeded, weight_budget
 from tinykeras.saving import weights_h5
 from tinykeras.saving.atomic import atomic_write_bytes
 from tinykeras.saving.config import (
@@ -236,9 +236,9 @@ def build_model(config, custom_objects, source, nbytes):
     try:
         with weight_budget(weight_budget_for(nbytes), source):
             return model_from_config(config, custom_objects)
-    except FileFormatError as exc:
+    except (FileFormatError, WeightBudgetExceeded) as exc:
         if source in str(exc):
-            raise
+            raise FileFormatError(str(exc)) from None
         raise FileFormatError(f"{source}: {exc}") from None
     finally:
         rng.bit_generator.state = state  # the initializers' draws are overwritten by load

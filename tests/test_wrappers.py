@@ -53,9 +53,6 @@ def _blobs(n=120, seed=0):
 
 # Every check that applies to a neural network runs. Left out, and why:
 EXPECTED_FAILED = {
-    # Pickling a fitted wrapper goes through the saving module's .keras format, which is
-    # another issue's work in progress; the pickling test below shows the failure plainly.
-    "check_estimators_pickle": "needs tinykeras.saving (the .keras format) on main",
     # float32 matmuls: BLAS may round a row differently depending on the other rows of its
     # batch (1 ulp, ~2e-7), beyond the check's 1e-7 tolerance; it fails only sometimes.
     "check_methods_subset_invariance": "float32 BLAS rounding depends on the batch",
@@ -173,6 +170,10 @@ def test_uncompiled_model_and_single_class_are_refused():
 def test_pickling_a_fitted_wrapper_round_trips_through_the_keras_format():
     X, y = _blobs()
     clf = _classifier().fit(X, y)
-    clone_ = pickle.loads(pickle.dumps(clf))
+    blob = pickle.dumps(clf)
+    assert b"PK\x03\x04" in blob  # the model travels as a .keras (zip) file's bytes
+    clone_ = pickle.loads(blob)
     np.testing.assert_array_equal(clone_.predict(X), clf.predict(X))
     np.testing.assert_array_equal(clone_.decision_function(X), clf.decision_function(X))
+    assert clone_.model_.optimizer.iterations.numpy() == clf.model_.optimizer.iterations.numpy()
+    clone_.set_params(warm_start=True).fit(X, y)  # and it trains on from where it was

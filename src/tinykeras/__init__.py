@@ -18,6 +18,7 @@ from tinykeras import (
     constraints,
     data,
     datasets,
+    export,
     initializers,
     layers,
     losses,
@@ -39,6 +40,6 @@ keras = _sys.modules[__name__]  # ``tf.keras`` and ``from tinykeras import keras
 __all__ = [
     "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable",
     "activations", "backend", "callbacks", "config", "constraints", "data", "datasets",
-    "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers",
-    "saving", "utils",
+    "export", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
+    "regularizers", "saving", "utils",
 ]

@@ -1,0 +1,88 @@
+"""ONNX export: onnxruntime runs the exported file and predicts what tinykeras predicts."""
+
+import numpy as np
+import pytest
+
+import tinykeras as tk
+from tinykeras import layers
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "elu", "selu",
+               "softplus", "softsign", "exponential", "hard_sigmoid", "relu6", "swish", "gelu",
+               "mish", "leaky_relu"]
+
+
+def _run(path, x):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"inputs": x})[0]
+
+
+def _x(n=7, d=5, dtype="float32"):
+    return np.random.default_rng(0).normal(size=(n, d)).astype(dtype)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_dense_activation_exports_match(tmp_path, activation):
+    tk.utils.set_random_seed(1)
+    model = tk.Sequential([tk.Input((5,)), layers.Dense(6, activation=activation),
+                           layers.Activation(activation), layers.Dense(3, use_bias=False)])
+    model.export(tmp_path / "m.onnx", format="onnx")
+    x = _x()
+    np.testing.assert_allclose(_run(tmp_path / "m.onnx", x), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_functional_graph_with_every_exportable_layer(tmp_path):
+    tk.utils.set_random_seed(2)
+    x = _x(20)
+    inp = tk.Input((5,))
+    norm = layers.Normalization()
+    norm.adapt(x)
+    h = norm(inp)
+    a = layers.Dense(4, activation="relu")(h)
+    b = layers.LeakyReLU(negative_slope=0.1)(layers.Dense(4)(h))
+    merged = [layers.Add()([a, b]), layers.Subtract()([a, b]), layers.Multiply()([a, b]),
+              layers.Average()([a, b]), layers.Maximum()([a, b]), layers.Minimum()([a, b])]
+    cat = layers.Concatenate()(merged)
+    inv = layers.Normalization(mean=[0.5] * 24, variance=[4.0] * 24, invert=True)(cat)
+    out = layers.Dense(2, activation="softmax")(inv)
+    model = tk.Model(inp, out)
+    proto = tk.export.to_onnx(model, tmp_path / "g.onnx")
+    assert proto.graph.input[0].name == "inputs"
+    np.testing.assert_allclose(_run(tmp_path / "g.onnx", x), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_nested_sequential_and_dynamic_batch(tmp_path):
+    inner = tk.Sequential([layers.Dense(3, activation="tanh")])
+    model = tk.Sequential([tk.Input((5,)), inner, layers.Dense(1, activation="sigmoid")])
+    model.export(tmp_path / "n.onnx")
+    for n in (1, 64):
+        x = _x(n)
+        np.testing.assert_allclose(_run(tmp_path / "n.onnx", x), model.predict(x, verbose=0),
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_float64_models_export_as_double(tmp_path):
+    tk.config.set_floatx("float64")
+    try:
+        model = tk.Sequential([tk.Input((5,)), layers.Dense(4, activation="relu"),
+                               layers.Dense(2, activation="softmax")])
+        model.export(tmp_path / "d.onnx")
+        x = _x(dtype="float64")
+        np.testing.assert_allclose(_run(tmp_path / "d.onnx", x), model.predict(x, verbose=0),
+                                   rtol=1e-12)
+    finally:
+        tk.config.set_floatx("float32")
+
+
+def test_unexportable_layers_are_named(tmp_path):
+    inp = tk.Input((3,))
+    model = tk.Model(inp, layers.Lambda(lambda t: t * 2, name="double")(inp))
+    with pytest.raises(ValueError, match="'double' \\(Lambda\\) cannot be exported"):
+        model.export(tmp_path / "l.onnx")
+    assert not (tmp_path / "l.onnx").exists()
+    with pytest.raises(ValueError, match="format='onnx'"):
+        model.export(tmp_path / "l.pb", format="tf_saved_model")

@@ -4,6 +4,7 @@
 ``serialize``/``deserialize`` convert to and from Keras-style config dicts.
 """
 
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.optimizers import schedules
 from tinykeras.optimizers.adadelta import Adadelta
 from tinykeras.optimizers.adagrad import Adagrad
@@ -13,6 +14,7 @@ from tinykeras.optimizers.base import Optimizer
 from tinykeras.optimizers.nadam import Nadam
 from tinykeras.optimizers.rmsprop import RMSprop
 from tinykeras.optimizers.sgd import SGD
+from tinykeras.utils import validation
 from tinykeras.utils.serialization import serialize_keras_object
 
 __all__ = [
@@ -49,8 +51,9 @@ def deserialize(config: dict, custom_objects=None) -> Optimizer:
     custom = custom_objects or {}
     cls = custom.get(name) or ALL_OBJECTS_DICT.get(str(name).lower())
     if cls is None:
-        raise ValueError(
-            f"Could not interpret optimizer identifier: {name}. Expected one of "
+        raise InvalidArgumentError(
+            f"Could not interpret optimizer identifier: {name}."
+            f"{validation.did_you_mean(name, ALL_OBJECTS_DICT)} Expected one of "
             f"{sorted(ALL_OBJECTS_DICT)}, an Optimizer instance or a config dict."
         )
     return cls.from_config(config.get("config", {}), custom_objects=custom_objects)
@@ -60,11 +63,12 @@ def get(identifier) -> Optimizer | None:
     """Return an optimizer for a name ("adam"), a config dict or an instance (unchanged)."""
     if identifier is None or isinstance(identifier, Optimizer):
         return identifier
+    validation.check_instance_not_class("optimizer", identifier, Optimizer)
     if isinstance(identifier, str):
         return deserialize({"class_name": identifier, "config": {}})
     if isinstance(identifier, dict) and "class_name" in identifier:
         return deserialize(identifier)
-    raise ValueError(
+    raise InvalidArgumentError(
         f"Could not interpret optimizer identifier: {identifier}. Expected one of "
         f"{sorted(ALL_OBJECTS_DICT)}, an Optimizer instance or a config dict."
     )

@@ -4,8 +4,10 @@ import math
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.optimizers.base import Optimizer
 from tinykeras.optimizers.flat import rounded
+from tinykeras.utils import validation
 
 
 class Adam(Optimizer):
@@ -50,7 +52,7 @@ class Adam(Optimizer):
         self.beta_1 = self._number("beta_1", beta_1, high=1.0, open_high=True)
         self.beta_2 = self._number("beta_2", beta_2, high=1.0, open_high=True)
         self.epsilon = self._number("epsilon", epsilon)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = validation.check_bool("amsgrad", amsgrad, who=type(self).__name__)
 
     def _slot_groups(self):
         # Keras interleaves m and v per variable; velocity_hat comes after all of them.
@@ -106,7 +108,9 @@ class AdamW(Adam):
         **kwargs,
     ):
         if weight_decay is None:
-            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+            raise InvalidArgumentError(
+                "Argument `weight_decay` must be a float. Received: weight_decay=None"
+            )
         super().__init__(
             learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs
         )

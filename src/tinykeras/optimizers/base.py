@@ -1,5 +1,6 @@
 """``Optimizer``: the Keras 3 optimizer contract, running on flat NumPy buffers."""
 
+import inspect
 import math
 import numbers
 import operator
@@ -10,8 +11,10 @@ import numpy as np
 
 from tinykeras.autodiff.tensor import Tensor, Variable
 from tinykeras.backend import floatx
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.optimizers import schedules, transforms
 from tinykeras.optimizers.flat import Packed, scalar_variable
+from tinykeras.utils import validation
 from tinykeras.utils.naming import to_snake_case, unique_name
 
 # The common arguments and their defaults, in Keras's get_config order (after name and
@@ -26,7 +29,9 @@ _COMMON_DEFAULTS = dict(
 def _integer(name, value, low):
     """Return ``value`` (None or an int >= low), else raise Keras's message."""
     if value is not None and (not isinstance(value, numbers.Integral) or value < low):
-        raise ValueError(f"`{name}` must be an integer >= {low}. Received: {name}={value}")
+        raise InvalidArgumentError(
+            f"`{name}` must be an integer >= {low}. Received: {name}={value}"
+        )
     return value
 
 
@@ -86,7 +91,10 @@ class Optimizer:
                 "Argument `decay` is no longer supported and will be ignored.", stacklevel=3
             )
         if kwargs:
-            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+            known = list(inspect.signature(type(self).__init__).parameters) + list(
+                inspect.signature(Optimizer.__init__).parameters)
+            hint = validation.did_you_mean(next(iter(kwargs)), known)
+            raise InvalidArgumentError(f"Argument(s) not recognized: {kwargs}.{hint}")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.weight_decay = self._number("weight_decay", weight_decay, optional=True)
         self.clipnorm = self._number("clipnorm", clipnorm, optional=True)
@@ -94,7 +102,7 @@ class Optimizer:
         self.global_clipnorm = self._number("global_clipnorm", global_clipnorm, optional=True)
         clips = (clipnorm, clipvalue, global_clipnorm)
         if sum(c is not None for c in clips) > 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
                 f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
                 f"global_clipnorm={global_clipnorm}"
@@ -106,7 +114,9 @@ class Optimizer:
         )
         self.loss_scale_factor = self._number("loss_scale_factor", loss_scale_factor, optional=True)
         if self.loss_scale_factor == 0:
-            raise ValueError("`loss_scale_factor` must be > 0. Received: loss_scale_factor=0")
+            raise InvalidArgumentError(
+                "`loss_scale_factor` must be > 0. Received: loss_scale_factor=0"
+            )
         self.gradient_accumulation_steps = _integer(
             "gradient_accumulation_steps", gradient_accumulation_steps, 2
         )
@@ -131,10 +141,11 @@ class Optimizer:
         ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
         if ok:
             value = float(value)
-            ok = low <= value < high if open_high else low <= value <= high
+            ok = math.isfinite(value) and (
+                low <= value < high if open_high else low <= value <= high)
         if not ok:
             bracket = ")" if open_high else "]"
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{type(self).__name__}: argument `{name}` must be a float in [{low}, {high}"
                 f"{bracket}. Received: {name}={value!r}"
             )
@@ -161,7 +172,7 @@ class Optimizer:
             self._learning_rate = value
             return
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
-            raise TypeError(
+            raise InvalidTypeError(
                 "This optimizer was created with a `LearningRateSchedule` object as its "
                 "`learning_rate` constructor argument, hence its learning rate is not "
                 "settable. If you need the learning rate to be settable, you should "
@@ -169,8 +180,10 @@ class Optimizer:
             )
         if isinstance(value, (Tensor, np.ndarray)) and np.size(value) == 1:
             value = np.asarray(value).item()
-        if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
-            raise ValueError(
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not (
+            math.isfinite(value) and value >= 0
+        ):
+            raise InvalidArgumentError(
                 "Argument `learning_rate` should be a float >= 0, a LearningRateSchedule, or a "
                 f"callable that returns the rate. Received instead: learning_rate={value!r}"
             )
@@ -207,7 +220,7 @@ class Optimizer:
         for v in variables:
             if not isinstance(v, Variable) or v.value.dtype.kind != "f":
                 got = f"dtype {v.dtype}" if isinstance(v, Variable) else type(v).__name__
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Optimizer '{self.name}' can only update float Variables. "
                     f"Received: {got} ({v!r:.80})."
                 )
@@ -225,7 +238,7 @@ class Optimizer:
         try:
             return self._packed.segments[id(variable)]
         except KeyError:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Optimizer '{self.name}': update_step() works on the flat arrays made by "
                 "build(); call apply() or apply_gradients() instead."
             ) from None
@@ -281,7 +294,7 @@ class Optimizer:
         pairs = list(grads_and_vars)
         if pairs:
             grads, variables = zip(*pairs)
-            self.apply(grads, variables)
+            self.apply([_check_gradient(g, v, self.name) for g, v in pairs], variables)
         return self._iterations
 
     def apply(self, grads, trainable_variables=None) -> None:
@@ -297,7 +310,7 @@ class Optimizer:
             return
         if trainable_variables is None:
             if not self.built:
-                raise ValueError(
+                raise InvalidArgumentError(
                     "When passing `grads` without `variables`, the optimizer must already be "
                     "built on a list of variables. Call `optimizer.build(trainable_variables)` "
                     "first."
@@ -310,7 +323,7 @@ class Optimizer:
             if not self.built:
                 self.build(variables)
         if len(grads) != len(variables):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Optimizer '{self.name}' received {len(grads)} gradients for "
                 f"{len(variables)} variables; they must match one to one."
             )
@@ -345,7 +358,7 @@ class Optimizer:
         """Apply to some of the built variables (or all, reordered): one update each."""
         kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
         if not kept:
-            raise ValueError("No gradients provided for any variable.")
+            raise InvalidArgumentError("No gradients provided for any variable.")
         if len(kept) < len(grads):
             missing = [v.path for g, v in zip(grads, variables) if g is None]
             warnings.warn(
@@ -462,6 +475,28 @@ class Optimizer:
             if k not in _COMMON_DEFAULTS or v != _COMMON_DEFAULTS[k]
         ]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _check_gradient(gradient, variable, who):
+    """A user's gradient for ``variable``: numeric, of its shape, finite (or None), so a bad
+    one is refused before any variable or slot changes."""
+    if gradient is None:
+        return None
+    g = np.asarray(getattr(gradient, "value", gradient))
+    path = getattr(variable, "path", "?")
+    if g.dtype.kind not in "biuf":
+        raise InvalidArgumentError(
+            f"Optimizer '{who}': the gradient for variable '{path}' must be numeric. Received "
+            f"an array of dtype {g.dtype}."
+        )
+    shape = getattr(getattr(variable, "value", None), "shape", None)
+    if shape is not None and g.shape != shape:
+        raise InvalidArgumentError(
+            f"Gradient for variable '{path}' has shape {g.shape}, but the variable has shape "
+            f"{shape}."
+        )
+    validation.check_finite(f"gradient for variable '{path}'", g, who=f"Optimizer '{who}'")
+    return gradient
 
 
 class _Raw(str):

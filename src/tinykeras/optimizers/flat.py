@@ -17,6 +17,7 @@ from itertools import accumulate
 import numpy as np
 
 from tinykeras.autodiff.tensor import Variable
+from tinykeras.errors import InvalidArgumentError
 
 # Denormals: float32 slots that decay towards zero (Adam's m and v where a gradient stays at
 # zero, as for a dead ReLU unit) end up as subnormal numbers, and x86 arithmetic on those is
@@ -154,7 +155,7 @@ class Slab:
         if [a.shape for a in arrays] != self.shapes:
             for a, v, shape in zip(arrays, self.variables, self.shapes):
                 if a.shape != shape:
-                    raise ValueError(
+                    raise InvalidArgumentError(
                         f"Gradient for variable '{v.path}' has shape {a.shape}, but the "
                         f"variable has shape {shape}."
                     )
@@ -237,7 +238,7 @@ class Packed:
         the buffers; return the variables' segments. Refuses variables it does not hold."""
         for _, v in pairs:
             if id(v) not in self.part_of:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Unknown variable: <Variable path={getattr(v, 'path', v)}>. This "
                     "optimizer can only be called for the variables it was originally built "
                     "with. When working with a new set of variables, you should recreate a "
@@ -249,7 +250,7 @@ class Packed:
         for (g, _), part in zip(pairs, parts):
             g = np.asarray(getattr(g, "value", g))
             if g.shape != part.view.shape:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Gradient for variable '{part.variable.path}' has shape {g.shape}, but "
                     f"the variable has shape {part.view.shape}."
                 )

@@ -12,6 +12,7 @@ import numpy as np
 
 from tinykeras.autodiff.tensor import Tensor
 from tinykeras.backend import floatx
+from tinykeras.errors import InvalidArgumentError
 
 
 def _as_float(x, dtype):
@@ -19,8 +20,14 @@ def _as_float(x, dtype):
 
 
 def _check_decay_steps(decay_steps):
-    if decay_steps <= 0:
-        raise ValueError(f"Argument `decay_steps` must be > 0. Received: decay_steps={decay_steps}")
+    from tinykeras.utils.validation import check_float
+
+    if isinstance(decay_steps, (int, float, np.number)) and not isinstance(decay_steps, bool) \
+            and decay_steps <= 0:
+        raise InvalidArgumentError(
+            f"Argument `decay_steps` must be > 0. Received: decay_steps={decay_steps}"
+        )
+    check_float("decay_steps", decay_steps, low=0.0, low_open=True)
 
 
 class LearningRateSchedule:
@@ -51,7 +58,11 @@ class _RateDecay(LearningRateSchedule):
     """Shared by the schedules that decay ``decay_rate`` per ``decay_steps`` steps."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        from tinykeras.utils.validation import check_float
+
         _check_decay_steps(decay_steps)
+        check_float("initial_learning_rate", initial_learning_rate, low=0.0)
+        check_float("decay_rate", decay_rate)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -117,7 +128,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     def __init__(self, boundaries, values, name: str = "PiecewiseConstant"):
         if len(boundaries) != len(values) - 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "The length of boundaries should be 1 less than the length of values. "
                 f"Received: boundaries={boundaries} of length {len(boundaries)}, and "
                 f"values={values} of length {len(values)}."
@@ -219,7 +230,7 @@ def deserialize(config: dict, custom_objects=None) -> LearningRateSchedule:
     classes = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
     name = config.get("class_name")
     if name not in classes:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Unknown learning rate schedule: '{name}'. Expected one of "
             f"{sorted(ALL_OBJECTS_DICT)}, or pass the class in `custom_objects`."
         )

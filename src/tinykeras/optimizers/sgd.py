@@ -3,6 +3,7 @@
 import numpy as np
 
 from tinykeras.optimizers.base import Optimizer
+from tinykeras.utils import validation
 
 
 class SGD(Optimizer):
@@ -29,7 +30,7 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.momentum = self._number("momentum", momentum, high=1.0)
-        self.nesterov = bool(nesterov)
+        self.nesterov = validation.check_bool("nesterov", nesterov, who="SGD")
 
     def _slot_groups(self):
         return [[("momentum", 0.0)]] if self.momentum != 0 else []

@@ -6,6 +6,7 @@ Each takes an array or Tensor and returns a Tensor (so ``.numpy()`` works, as in
 
 from tinykeras.autodiff import ops
 from tinykeras.autodiff.nn_ops import SELU_ALPHA, SELU_SCALE  # noqa: F401 - documented constants
+from tinykeras.errors import InvalidArgumentError
 
 
 def linear(x):
@@ -152,7 +153,7 @@ def get(identifier):
     if isinstance(identifier, str):
         fn = ALL_OBJECTS.get(identifier)
         if fn is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Could not interpret activation identifier: {identifier!r}. "
                 f"Expected one of {sorted(ALL_OBJECTS)} or a callable."
             )
@@ -161,7 +162,7 @@ def get(identifier):
         return deserialize(identifier)
     if callable(identifier):
         return identifier
-    raise ValueError(f"Could not interpret activation identifier: {identifier!r}")
+    raise InvalidArgumentError(f"Could not interpret activation identifier: {identifier!r}")
 
 
 def serialize(activation) -> str:
@@ -173,7 +174,7 @@ def serialize(activation) -> str:
             return name
     name = getattr(activation, "__name__", None)
     if name is None:
-        raise ValueError(f"Cannot serialize activation {activation!r}: it has no name.")
+        raise InvalidArgumentError(f"Cannot serialize activation {activation!r}: it has no name.")
     return name
 
 

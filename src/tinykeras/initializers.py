@@ -23,6 +23,7 @@ import numbers
 import numpy as np
 
 from tinykeras.backend import global_rng, make_rng, standardize_dtype
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 # sqrt(scale / n) is the stddev *after* truncation at 2 sigma; a standard normal truncated
@@ -77,11 +78,11 @@ def _standardize_shape(shape) -> tuple:
     try:
         out = tuple(int(d) for d in shape)
     except TypeError as exc:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Expected `shape` to be a tuple of non-negative integers. Received: shape={shape!r}"
         ) from exc
     if any(d < 0 for d in out):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Expected `shape` to be a tuple of non-negative integers. Received: shape={shape!r}"
         )
     return out
@@ -91,7 +92,7 @@ def _float_dtype(dtype, who: str) -> np.dtype:
     """Return the dtype a random initializer fills, refusing non-float dtypes."""
     name = standardize_dtype(dtype)
     if np.dtype(name).kind != "f":
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who} can only fill float tensors. Received: dtype={name!r}. "
             "Pass a float dtype such as 'float32' or 'float64'."
         )
@@ -132,7 +133,7 @@ class Constant(Initializer):
 
     def __init__(self, value=0.0):
         if np.ndim(value) != 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Constant initializer only takes a scalar `value`. "
                 f"Received: value with shape {np.shape(value)}"
             )
@@ -161,7 +162,7 @@ class Identity(Initializer):
         """Return ``gain * eye(*shape)`` as ``dtype`` (default floatx)."""
         shape = _standardize_shape(shape)
         if len(shape) != 2:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Identity matrix initializer can only be used for 2D matrices. "
                 f"Received: shape={shape} of rank {len(shape)}."
             )
@@ -183,7 +184,7 @@ class RandomInitializer(Initializer):
 
     def __init__(self, seed=None):
         if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"`seed` argument should be an integer or None. Received: seed={seed!r}"
             )
         self.seed = None if seed is None else int(seed)
@@ -313,16 +314,20 @@ class VarianceScaling(RandomInitializer):
         output_axes=None,
     ):
         if not isinstance(scale, numbers.Real) or not scale > 0.0:
-            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale!r}")
+            raise InvalidArgumentError(
+                f"Argument `scale` must be positive float. Received: scale={scale!r}"
+            )
         modes = ("fan_in", "fan_out", "fan_avg")
         if mode not in modes:
-            raise ValueError(f"Invalid `mode` argument: {mode!r}. Expected one of {modes}.")
+            raise InvalidArgumentError(
+                f"Invalid `mode` argument: {mode!r}. Expected one of {modes}."
+            )
         distribution = str(distribution).lower()
         if distribution == "normal":
             distribution = "truncated_normal"
         distributions = ("uniform", "truncated_normal", "untruncated_normal")
         if distribution not in distributions:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Invalid `distribution` argument: {distribution!r}. "
                 f"Expected one of {distributions}."
             )
@@ -443,7 +448,7 @@ class Orthogonal(RandomInitializer):
         dtype = _float_dtype(dtype, "Orthogonal")
         shape = _standardize_shape(shape)
         if len(shape) < 2:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "The tensor to initialize must be at least two-dimensional. "
                 f"Received: shape={shape} of rank {len(shape)}."
             )
@@ -569,7 +574,7 @@ def get(identifier):
         def initialize_fn(shape, dtype=None):
             """Return the fixed array, cast to ``dtype``, after checking ``shape``."""
             if _standardize_shape(shape) != value.shape:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Expected `shape` to be {value.shape} for direct tensor as initializer. "
                     f"Received: shape={shape}"
                 )

@@ -9,6 +9,7 @@ import numpy as np
 
 from tinykeras.autodiff import Tensor
 from tinykeras.backend import floatx
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.losses import (
     mean_absolute_error as _mae_loss,
 )
@@ -259,12 +260,12 @@ def get(identifier):
     if isinstance(identifier, dict):
         cls = ALL_OBJECTS.get(identifier.get("class_name"))
         if cls is None:
-            raise ValueError(f"Unknown metric class {identifier.get('class_name')!r}.")
+            raise InvalidArgumentError(f"Unknown metric class {identifier.get('class_name')!r}.")
         return cls.from_config(identifier.get("config", {}))
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier) or ALL_OBJECTS.get(identifier)
         if cls is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Could not interpret metric identifier: {identifier!r}. Expected 'accuracy', "
                 f"'acc' or one of {sorted(set(_BY_NAME) | set(ALL_OBJECTS))}."
             )
@@ -273,7 +274,7 @@ def get(identifier):
         return metric
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    raise InvalidArgumentError(f"Could not interpret metric identifier: {identifier!r}")
 
 
 def serialize(metric) -> dict:

@@ -22,6 +22,7 @@ import numpy as np
 
 from tinykeras.autodiff import ops
 from tinykeras.backend import epsilon
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -33,7 +34,7 @@ def _validate_factor(value, name: str) -> float:
         or not math.isfinite(value)
         or value < 0
     ):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Invalid value for argument {name}: expected a non-negative float. "
             f"Received: {name}={value!r}"
         )
@@ -153,7 +154,7 @@ class OrthogonalRegularizer(Regularizer):
     def __init__(self, factor=0.01, mode="rows"):
         self.factor = _validate_factor(factor, "factor")
         if mode not in ("rows", "columns"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Invalid value for argument `mode`. Expected one of "
                 f"{{'rows', 'columns'}}. Received: mode={mode!r}"
             )
@@ -162,7 +163,7 @@ class OrthogonalRegularizer(Regularizer):
     def __call__(self, x):
         """Return the orthogonality penalty of the rank-2 ``x`` as a scalar Tensor."""
         if len(np.shape(x)) != 2:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Inputs to OrthogonalRegularizer must have rank 2. "
                 f"Received: inputs.shape={tuple(np.shape(x))}"
             )

@@ -11,6 +11,7 @@ from itertools import repeat
 import numpy as np
 
 from tinykeras.autodiff.tensor import Tensor, wrap
+from tinykeras.errors import InvalidArgumentError
 
 # The tapes currently recording. Ops check this list first, so that with no tape (predict,
 # plain calls) recording costs one truth test.
@@ -62,7 +63,7 @@ class GradientTape:
         """Mark tensors (a tensor or a nested list of them) as differentiable sources."""
         for t in _flatten(tensor):
             if not isinstance(t, Tensor):
-                raise ValueError(
+                raise InvalidArgumentError(
                     "`GradientTape.watch` expects tensors or variables. "
                     f"Received: {type(t).__name__}"
                 )
@@ -94,7 +95,7 @@ class GradientTape:
                 "gradients. Use `GradientTape(persistent=True)` to call `gradient` again."
             )
         if unconnected_gradients not in ("none", "zero"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "`unconnected_gradients` must be 'none' or 'zero'. "
                 f"Received: unconnected_gradients={unconnected_gradients!r}"
             )

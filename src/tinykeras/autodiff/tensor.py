@@ -4,6 +4,7 @@ import numpy as np
 
 from tinykeras.backend import xp
 from tinykeras.backend.config import floatx, standardize_dtype
+from tinykeras.errors import InvalidArgumentError
 
 
 class TensorShape(tuple):
@@ -227,7 +228,7 @@ class Variable(Tensor):
         """Write ``value`` into the variable in place (same shape), casting to its dtype."""
         value = _raw(value)
         if np.shape(value) != self.value.shape:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Cannot assign a value of shape {np.shape(value)} to variable "
                 f"'{self.path}' of shape {self.value.shape}."
             )

@@ -7,6 +7,8 @@ import random as _py_random
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
+
 _GLOBAL_RNG = np.random.default_rng()
 
 
@@ -14,7 +16,7 @@ def set_random_seed(seed: int) -> None:
     """Seed tinykeras's generator, NumPy's legacy global generator and Python's ``random``."""
     global _GLOBAL_RNG
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise ValueError(f"Expected `seed` to be an integer. Received: seed={seed!r}")
+        raise InvalidArgumentError(f"Expected `seed` to be an integer. Received: seed={seed!r}")
     _GLOBAL_RNG = np.random.default_rng(int(seed))
     np.random.seed(int(seed) % 2**32)
     _py_random.seed(int(seed))

@@ -9,6 +9,7 @@ import numpy as np
 
 from tinykeras.backend import global_rng
 from tinykeras.callbacks.base import Callback
+from tinykeras.errors import InvalidArgumentError
 
 
 class BackupAndRestore(Callback):
@@ -29,11 +30,11 @@ class BackupAndRestore(Callback):
                  delete_checkpoint=True):
         super().__init__()
         if not backup_dir:
-            raise ValueError("Empty `backup_dir` argument passed")
+            raise InvalidArgumentError("Empty `backup_dir` argument passed")
         if save_freq != "epoch" and (
             isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0
         ):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Invalid value for argument `save_freq`: expected 'epoch' or a positive "
                 f"integer. Received: save_freq={save_freq!r}"
             )

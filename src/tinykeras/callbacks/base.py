@@ -8,6 +8,8 @@ validation -> epoch end)* -> train end. A callback stops training by setting
 
 import math
 
+from tinykeras.errors import InvalidArgumentError
+
 _HOOKS = (
     "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
     "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
@@ -110,14 +112,14 @@ class CallbackList:
         if isinstance(callbacks, Callback):
             callbacks = [callbacks]
         elif callbacks is not None and not isinstance(callbacks, (list, tuple)):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Argument `callbacks` must be a Callback or a list of Callbacks. "
                 f"Received: callbacks={callbacks!r} of type {type(callbacks).__name__}"
             )
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Expected a `keras.callbacks.Callback` instance in `callbacks`. "
                     f"Received: {cb!r} of type {type(cb).__name__}"
                 )
@@ -190,7 +192,9 @@ class LambdaCallback(Callback):
         super().__init__()
         for name, fn in hooks.items():
             if name not in _HOOKS:
-                raise ValueError(f"LambdaCallback: unknown hook {name!r}. Expected one of {_HOOKS}")
+                raise InvalidArgumentError(
+                    f"LambdaCallback: unknown hook {name!r}. Expected one of {_HOOKS}"
+                )
             setattr(self, name, fn)
         # Instance attributes do not show on the class, so CallbackList must see them.
         self._overridden = set(hooks)

@@ -8,6 +8,7 @@ import numpy as np
 
 from tinykeras.callbacks.base import Callback
 from tinykeras.callbacks.monitor import check_mode, is_scalar, maximize
+from tinykeras.errors import InvalidArgumentError
 
 
 class ModelCheckpoint(Callback):
@@ -36,20 +37,20 @@ class ModelCheckpoint(Callback):
         check_mode(mode, "ModelCheckpoint")
         filepath = os.fspath(filepath)
         if save_weights_only and not filepath.endswith(".weights.h5"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
                 "provided must end in `.weights.h5` (Keras weights format). "
                 f"Received: filepath={filepath}"
             )
         if not save_weights_only and not filepath.endswith((".keras", ".h5")):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "The filepath provided must end in `.keras` (Keras model format). "
                 f"Received: filepath={filepath}"
             )
         if save_freq != "epoch" and (
             isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0
         ):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Unrecognized save_freq: expected 'epoch' or a positive integer number of "
                 f"batches. Received: save_freq={save_freq!r}"
             )

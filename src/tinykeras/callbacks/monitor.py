@@ -3,11 +3,13 @@ ReduceLROnPlateau."""
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
+
 
 def check_mode(mode, who):
     """Refuse a ``mode`` other than auto/min/max, naming the callback."""
     if mode not in ("auto", "min", "max"):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: unknown `mode`. Expected 'auto', 'min' or 'max'. Received: mode={mode!r}"
         )
 

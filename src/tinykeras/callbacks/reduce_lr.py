@@ -6,6 +6,7 @@ import numpy as np
 
 from tinykeras.callbacks.base import Callback
 from tinykeras.callbacks.monitor import check_mode
+from tinykeras.errors import InvalidArgumentError
 
 
 class ReduceLROnPlateau(Callback):
@@ -29,11 +30,11 @@ class ReduceLROnPlateau(Callback):
         super().__init__()
         check_mode(mode, "ReduceLROnPlateau")
         if factor >= 1.0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}"
             )
         if kwargs:
-            raise ValueError(f"ReduceLROnPlateau: unknown arguments {sorted(kwargs)}.")
+            raise InvalidArgumentError(f"ReduceLROnPlateau: unknown arguments {sorted(kwargs)}.")
         self.monitor = monitor
         self.factor = factor
         self.patience = patience

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from tinykeras.callbacks.base import Callback
+from tinykeras.errors import InvalidArgumentError
 
 
 def _tensorboard():
@@ -48,7 +49,7 @@ class TensorBoard(Callback):
         if update_freq == "batch":
             update_freq = 1
         if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq <= 0):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "TensorBoard: `update_freq` must be 'epoch', 'batch' or a positive integer. "
                 f"Received: update_freq={update_freq!r}"
             )

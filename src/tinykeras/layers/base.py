@@ -6,6 +6,7 @@ from tinykeras import initializers, regularizers
 from tinykeras.autodiff import Tensor, Variable, ops, wrap
 from tinykeras.backend import floatx, standardize_dtype, xp
 from tinykeras.backend.limits import charge_weight
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.keras_tensor import KerasTensor, Node
 from tinykeras.utils.naming import to_snake_case, unique_name
 from tinykeras.utils.serialization import drop_unknown_keys
@@ -34,12 +35,12 @@ class Layer:
     def __init__(self, *, name=None, trainable=True, dtype=None, **kwargs):
         unknown = set(kwargs) - set(_BASE_KWARGS)
         if unknown:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                 f"{ {k: kwargs[k] for k in sorted(unknown)} }"
             )
         if name is not None and not isinstance(name, str):
-            raise ValueError(f"Argument `name` must be a string. Received: name={name!r}")
+            raise InvalidArgumentError(f"Argument `name` must be a string. Received: name={name!r}")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = bool(trainable)
         if isinstance(dtype, dict):  # a serialized DTypePolicy
@@ -123,12 +124,12 @@ class Layer:
 
     def _check_input(self, shape):
         if len(shape) < 2 and self._input_last_dim is not None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Input 0 of layer '{self.name}' is incompatible with the layer: expected "
                 f"min_ndim=2, found ndim={len(shape)}. Full shape received: {tuple(shape)}"
             )
         if self._input_last_dim is not None and shape[-1] != self._input_last_dim:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Input 0 of layer '{self.name}' is incompatible with the layer: expected "
                 f"axis -1 of input shape to have value {self._input_last_dim}, but received "
                 f"input with shape {_shape_str(shape)}"
@@ -167,7 +168,7 @@ class Layer:
         params = self.weights
         weights = list(weights)
         if len(params) != len(weights):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"You called `set_weights(weights)` on layer '{self.name}' with a weight list "
                 f"of length {len(weights)}, but the layer was expecting {len(params)} weights."
             )
@@ -175,7 +176,7 @@ class Layer:
         for var, value in zip(params, weights):
             value = xp.asarray(value.value if isinstance(value, Tensor) else value)
             if value.shape != var.value.shape:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Layer '{self.name}' weight shape {var.value.shape} is not compatible with "
                     f"provided weight shape {value.shape}."
                 )
@@ -266,7 +267,7 @@ def _to_array(x, dtype, who):
     """Convert a layer input to a NumPy array of the layer dtype, with a clear error."""
     arr = xp.asarray(x)
     if arr.dtype.kind not in "biuf":
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Layer '{who}' expects numeric input. Received an array of dtype {arr.dtype}"
             + (f" such as {arr.flat[0]!r}." if arr.size else ".")
         )

@@ -3,6 +3,7 @@
 from tinykeras import activations, constraints, initializers, regularizers
 from tinykeras.autodiff import ops
 from tinykeras.backend import xp
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.utils.serialization import drop_unknown_keys
 
@@ -30,7 +31,7 @@ class Dense(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, xp.integer)) or units <= 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Received an invalid value for `units`, expected a positive integer. "
                 f"Received: units={units!r}"
             )
@@ -54,7 +55,7 @@ class Dense(Layer):
         """Create ``kernel`` of shape ``(in, units)`` and ``bias`` of shape ``(units,)``."""
         in_dim = input_shape[-1]
         if in_dim is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}': the last axis of the input must be known to build a "
                 f"Dense layer. Received input_shape={tuple(input_shape)}"
             )

@@ -1,6 +1,7 @@
 """``InputLayer`` and ``Input``: declare the shape a model takes."""
 
 from tinykeras.backend import standardize_dtype
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.keras_tensor import KerasTensor, Node
 
@@ -25,21 +26,23 @@ class InputLayer(Layer):
         super().__init__(name=name, dtype=dtype, **{k: v for k, v in kwargs.items()
                                                     if k in ("trainable",)})
         if sparse:
-            raise ValueError("InputLayer: sparse inputs are not supported by tinykeras.")
+            raise InvalidArgumentError("InputLayer: sparse inputs are not supported by tinykeras.")
         if shape is not None and batch_shape is not None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "You cannot pass both `shape` and `batch_shape` at the same time. "
                 f"Received: shape={shape}, batch_shape={batch_shape}"
             )
         if batch_shape is None:
             if shape is None:
-                raise ValueError("You must pass a `shape` argument to InputLayer or Input.")
+                raise InvalidArgumentError(
+                    "You must pass a `shape` argument to InputLayer or Input."
+                )
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         for d in self.batch_shape[1:]:
             if d is not None and d <= 0:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"InputLayer '{self.name}': every axis must be positive or None. "
                     f"Received: shape={self.batch_shape[1:]}"
                 )

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.models.trainer import Trainer
 
@@ -83,7 +84,7 @@ class Model(Trainer, Layer):
         weights = list(weights)
         expected = sum(len(layer.weights) for layer in self.layers)
         if len(weights) != expected:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"You called `set_weights(weights)` on model '{self.name}' with a weight list of "
                 f"length {len(weights)}, but the model was expecting {expected} weights."
             )
@@ -96,7 +97,7 @@ class Model(Trainer, Layer):
             for var, value in zip(layer.weights, chunk):
                 shape = np.shape(value)
                 if shape != var.value.shape:
-                    raise ValueError(
+                    raise InvalidArgumentError(
                         f"Layer '{layer.name}' weight shape {var.value.shape} is not compatible "
                         f"with provided weight shape {shape}."
                     )
@@ -117,13 +118,13 @@ class Model(Trainer, Layer):
     def get_layer(self, name=None, index=None):
         """Return a layer by ``name`` or by ``index`` (in ``model.layers``)."""
         if index is not None and name is not None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Provide only a layer name or a layer index. "
                 f"Received: index={index}, name={name}."
             )
         if index is not None:
             if not -len(self.layers) <= index < len(self.layers):
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Was asked to retrieve layer at index {index} but model only has "
                     f"{len(self.layers)} layers."
                 )
@@ -132,10 +133,10 @@ class Model(Trainer, Layer):
             for layer in self.layers:
                 if layer.name == name:
                     return layer
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"No such layer: {name}. Existing layers are: {[la.name for la in self.layers]}."
             )
-        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+        raise InvalidArgumentError("Provide either a layer name or layer index at `get_layer`.")
 
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
         """Print a table of the layers, their output shapes and parameter counts."""
@@ -193,7 +194,9 @@ class Model(Trainer, Layer):
     def export(self, filepath, format="onnx", **kwargs):
         """Export for inference without Python: ``format="onnx"`` (see tinykeras.export)."""
         if format != "onnx":
-            raise ValueError(f"tinykeras exports only format='onnx'. Received: format={format!r}")
+            raise InvalidArgumentError(
+                f"tinykeras exports only format='onnx'. Received: format={format!r}"
+            )
         from tinykeras.export import to_onnx
 
         return to_onnx(self, filepath, **kwargs)

@@ -1,6 +1,7 @@
 """``Sequential``: a plain stack of layers, each feeding the next."""
 
 from tinykeras.autodiff import is_recording, wrap
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.input_layer import InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
@@ -32,23 +33,23 @@ class Sequential(Model):
         """Append a layer (or an ``Input`` tensor as the first element)."""
         if isinstance(layer, KerasTensor):
             if not isinstance(layer.layer, InputLayer) or self._layers:
-                raise ValueError(
+                raise InvalidArgumentError(
                     "Only an `Input()` tensor can be added to a Sequential model, and only as "
                     f"its first element. Received: {layer!r}"
                 )
             layer = layer.layer
         if not isinstance(layer, Layer):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Only instances of `keras.Layer` can be added to a Sequential model. "
                 f"Received: {layer!r} (of type {type(layer).__name__})"
             )
         if isinstance(layer, InputLayer) and self._layers:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Sequential model '{self.name}' has already been configured to use an input; "
                 "an InputLayer can only be its first layer."
             )
         if any(existing.name == layer.name for existing in self._layers):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "All layers added to a Sequential model should have unique names. Name "
                 f"'{layer.name}' is already the name of a layer in this model. Update the "
                 "`name` argument to pass a unique name."
@@ -93,7 +94,7 @@ class Sequential(Model):
             if self._layers and isinstance(self._layers[0], InputLayer):
                 input_shape = self._layers[0].batch_shape
             else:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Sequential model '{self.name}' cannot be built: pass `input_shape` or "
                     "start the model with `Input(shape=...)`."
                 )
@@ -184,7 +185,7 @@ class Sequential(Model):
             config = {"layers": config}
         layer_configs = config.get("layers") or []
         if not isinstance(layer_configs, list):
-            raise ValueError(f"Sequential config: 'layers' must be a list. "
+            raise InvalidArgumentError(f"Sequential config: 'layers' must be a list. "
                              f"Received: {type(layer_configs).__name__}")
         layers = [deserialize_layer(c, custom_objects) for c in layer_configs]
         model = cls(name=config.get("name"), trainable=config.get("trainable", True),

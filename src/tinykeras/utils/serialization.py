@@ -10,6 +10,8 @@ import inspect
 import threading
 import warnings
 
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
+
 # Registered name ("package>Name") -> class or function, and back.
 _REGISTERED: dict = {}
 _REGISTERED_NAMES: dict = {}
@@ -32,13 +34,13 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     def decorator(obj):
         serialized = f"{package}>{name or obj.__name__}"
         if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Cannot register {obj.__name__} as {serialized!r}: a class needs a "
                 "get_config() method to be saved and loaded."
             )
         existing = _REGISTERED.get(serialized)
         if existing is not None and existing is not obj and not _same_definition(existing, obj):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{serialized!r} has already been registered to {existing!r}. Pass another "
                 "`package` or `name` to register_keras_serializable."
             )
@@ -80,7 +82,7 @@ class CustomObjectScope:
 
     def __init__(self, custom_objects: dict | None = None):
         if custom_objects is not None and not isinstance(custom_objects, dict):
-            raise TypeError(
+            raise InvalidTypeError(
                 "`custom_objects` must be a dict mapping names to classes or functions. "
                 f"Received: {type(custom_objects).__name__}"
             )
@@ -126,7 +128,7 @@ def deserialize_keras_object(config, table: dict, custom_objects: dict | None, u
     cls = lookup_class(config, table, custom_objects, unknown)
     inner = config.get("config") or {}
     if not isinstance(inner, dict):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"The config of {config['class_name']!r} must be a dict. Received: {inner!r:.80}"
         )
     return cls.from_config(inner)

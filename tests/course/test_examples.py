@@ -115,3 +115,11 @@ def test_regularization_sweep_runs_in_float64():
 def test_content_based_recommender_functional_model():
     test_mse, baseline = _load("content_based_recommender").main(epochs=3, num_ratings=1500)
     assert test_mse < baseline
+
+
+def test_qlearning_benchmark_runs_on_a_few_steps():
+    spec = importlib.util.spec_from_file_location(
+        "qlearning_bench", EXAMPLES.parent / "benchmarks" / "qlearning.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.tinykeras_steps_per_second(120) > 0

@@ -102,9 +102,30 @@ def test_multiple_outputs_predict_as_a_list():
     model = Model(x, [Dense(1)(h), Dense(2, activation="softmax")(h)])
     out = model.predict(np.ones((40, 3)), batch_size=16)
     assert [o.shape for o in out] == [(40, 1), (40, 2)]
-    model.compile(loss="mse")
-    with pytest.raises(NotImplementedError, match="one output"):
-        model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+
+
+def test_multiple_outputs_train_on_the_weighted_sum_of_their_losses():
+    x = Input(shape=(3,))
+    h = Dense(8, activation="relu")(x)
+    reg, cls = Dense(1, name="reg")(h), Dense(3, activation="softmax", name="cls")(h)
+    model = Model(x, [reg, cls])
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(96, 3)).astype(np.float32)
+    y_reg, y_cls = X[:, :1] * 2.0, np.argmax(X, axis=1)
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.02),
+                  loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+                  loss_weights=[1.0, 0.5])
+    assert model.loss == {"reg": "mse", "cls": "sparse_categorical_crossentropy"}
+    p_reg, p_cls = model.predict(X)
+    expected = np.mean((p_reg - y_reg) ** 2) + 0.5 * np.mean(
+        -np.log(p_cls[np.arange(96), y_cls]))
+    assert model.evaluate(X, [y_reg, y_cls], verbose=0) == pytest.approx(expected, rel=1e-4)
+    history = model.fit(X, [y_reg, y_cls], epochs=30, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    with pytest.raises(ValueError, match="3 entries for 2 outputs"):
+        model.compile(loss=["mse"] * 3)
+    with pytest.raises(ValueError, match="metrics per output"):
+        model.compile(loss="mse", metrics=["mae"])
 
 
 def test_config_round_trip_rebuilds_the_same_graph():

@@ -10,6 +10,7 @@ nothing of their own.
 
 import numpy as np
 
+from tinykeras import losses as losses_module
 from tinykeras.autodiff import Tensor
 from tinykeras.layers.base import Layer
 from tinykeras.layers.input_layer import InputLayer
@@ -150,15 +151,45 @@ class Functional(Model):
         for t, a in zip(self._inputs, arrays):
             _check_input_shape(t, a, self.name)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
-        """The compiled loss (models with one output; several outputs are not trained yet)."""
-        if not self._single_output:
-            raise NotImplementedError(
-                f"Model '{self.name}' has {len(self._outputs)} outputs; tinykeras trains "
-                "functional models with one output. Combine the outputs into one (for example "
-                "with `Concatenate`) to train, or train one output per model."
+    # -- several outputs -------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, **kwargs):
+        """As ``Model.compile``; with several outputs ``loss`` may be one loss for all, a list
+        (one per output) or a dict by output layer name, and ``loss_weights`` likewise."""
+        if self._single_output or loss is None:
+            return super().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
+                                   metrics=metrics, **kwargs)
+        if metrics:
+            raise ValueError(
+                f"Model '{self.name}' has {len(self._outputs)} outputs: tinykeras does not "
+                "track metrics per output yet. Compile without `metrics` and evaluate each "
+                "output from `predict`."
             )
-        return super().compute_loss(x, y, y_pred, sample_weight)
+        names = [t.layer.name for t in self._outputs]
+        combined = _MultiOutputLoss(_per_output(loss, names, "loss"),
+                                    _per_output(loss_weights, names, "loss_weights", 1.0))
+        super().compile(optimizer=optimizer, loss=combined, **kwargs)
+        self.loss = loss  # kept as given, as Keras does
+
+    def _prepare_xy(self, x, y, sample_weight, class_weight):
+        if self._single_output:
+            return super()._prepare_xy(x, y, sample_weight, class_weight)
+        if class_weight is not None:
+            raise ValueError(f"Model '{self.name}': `class_weight` needs a single output.")
+        if y is None:
+            raise ValueError("Argument `y` is required: tinykeras models learn from (x, y) pairs.")
+        ys = _split_inputs(y, len(self._outputs), self.name)
+        converted = []
+        for i, (target, loss) in enumerate(zip(ys, self._loss_fn.losses)):
+            sparse = getattr(loss, "fn", None) is losses_module.sparse_categorical_crossentropy
+            converted.append(data.to_array(target, f"y[{i}]", dtype=None if sparse else
+                                           self.dtype))
+        x = self._convert_inputs(x)
+        y = MultiArray(converted)
+        if sample_weight is not None:
+            sample_weight = data.to_array(sample_weight, "sample_weight", dtype=self.dtype)
+        data.check_lengths(x=x, **{f"y[{i}]": a for i, a in enumerate(converted)},
+                           sample_weight=sample_weight)
+        return x, y, sample_weight
 
     def _call_to_array(self, x):
         out = self(x)
@@ -259,6 +290,49 @@ class Functional(Model):
         return cls(inputs[0] if len(inputs) == 1 else inputs,
                    outputs[0] if len(outputs) == 1 else outputs,
                    name=config.get("name"), trainable=config.get("trainable", True))
+
+
+class _MultiOutputLoss(losses_module.Loss):
+    """The weighted sum of one loss per output: what ``fit`` minimizes for several outputs."""
+
+    def __init__(self, losses, weights):
+        super().__init__(name="multi_output_loss")
+        self.losses = [_as_loss(loss) for loss in losses]
+        self.weights = [float(w) for w in weights]
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        ys = y_true.arrays if isinstance(y_true, MultiArray) else list(y_true)
+        total = None
+        for loss, weight, target, pred in zip(self.losses, self.weights, ys, y_pred):
+            term = loss(target, pred, sample_weight)
+            term = term if weight == 1.0 else term * weight
+            total = term if total is None else total + term
+        return total
+
+
+def _as_loss(loss):
+    fn = losses_module.get(loss)
+    if fn is None:
+        raise ValueError("Every output needs a loss; received None for one of them.")
+    return fn if isinstance(fn, losses_module.Loss) else losses_module.LossFunctionWrapper(fn)
+
+
+def _per_output(value, names, what, default=None):
+    """One entry per output from a single value, a list or a dict keyed by output name."""
+    if value is None:
+        return [default] * len(names)
+    if isinstance(value, dict):
+        unknown = set(value) - set(names)
+        if unknown:
+            raise ValueError(f"`{what}` names unknown outputs {sorted(unknown)}; the outputs "
+                             f"are {names}.")
+        return [value.get(n, default) for n in names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(names):
+            raise ValueError(f"`{what}` has {len(value)} entries for {len(names)} outputs "
+                             f"({names}). Give one per output.")
+        return list(value)
+    return [value] * len(names)
 
 
 class MultiArray:

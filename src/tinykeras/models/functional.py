@@ -170,9 +170,9 @@ class Functional(Model):
         super().compile(optimizer=optimizer, loss=combined, **kwargs)
         self.loss = loss  # kept as given, as Keras does
 
-    def _prepare_xy(self, x, y, sample_weight, class_weight):
+    def _prepare_xy(self, x, y, sample_weight, class_weight, rows=None, names=("x", "y")):
         if self._single_output:
-            return super()._prepare_xy(x, y, sample_weight, class_weight)
+            return super()._prepare_xy(x, y, sample_weight, class_weight, rows, names)
         if class_weight is not None:
             raise ValueError(f"Model '{self.name}': `class_weight` needs a single output.")
         if y is None:
@@ -181,8 +181,9 @@ class Functional(Model):
         converted = []
         for i, (target, loss) in enumerate(zip(ys, self._loss_fn.losses)):
             sparse = getattr(loss, "fn", None) is losses_module.sparse_categorical_crossentropy
-            converted.append(data.to_array(target, f"y[{i}]", dtype=None if sparse else
-                                           self.dtype))
+            converted.append(data.to_array(target, f"{names[1]}[{i}]",
+                                           dtype=None if sparse else self.dtype))
+            data.check_finite(converted[-1], f"{names[1]}[{i}]")
         x = self._convert_inputs(x)
         y = MultiArray(converted)
         if sample_weight is not None:

@@ -1,7 +1,9 @@
 """Layers: ``Input``, ``InputLayer``, ``Dense``, ``Activation`` and the ``Layer`` base."""
 
+from tinykeras.layers.activation_layers import ELU, PReLU, ReLU, Softmax
 from tinykeras.layers.base import Layer
 from tinykeras.layers.core import Activation, Dense
+from tinykeras.layers.embedding import CategoryEncoding, Embedding
 from tinykeras.layers.input_layer import Input, InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
 from tinykeras.layers.lambda_layer import Lambda
@@ -15,12 +17,22 @@ from tinykeras.layers.merging import (
     Multiply,
     Subtract,
 )
+from tinykeras.layers.normalization import (
+    BatchNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from tinykeras.layers.preprocessing import LeakyReLU, Normalization
+from tinykeras.layers.regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
+from tinykeras.layers.reshaping import Flatten, Rescaling, Reshape
 
 ALL_OBJECTS = {cls.__name__: cls for cls in (
     InputLayer, Dense, Activation,
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
     LeakyReLU, Normalization,
+    AlphaDropout, BatchNormalization, CategoryEncoding, Dropout, ELU, Embedding, Flatten,
+    GaussianDropout, GaussianNoise, LayerNormalization, PReLU, ReLU, Rescaling, Reshape,
+    Softmax, UnitNormalization,
 )}
 
 
@@ -46,6 +58,9 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
+    "AlphaDropout", "BatchNormalization", "CategoryEncoding", "Dropout", "ELU", "Embedding",
+    "Flatten", "GaussianDropout", "GaussianNoise", "LayerNormalization", "PReLU", "ReLU",
+    "Rescaling", "Reshape", "Softmax", "UnitNormalization",
     "Activation", "Add", "Average", "Concatenate", "Dense", "Dot", "Input", "InputLayer",
     "KerasTensor", "Lambda", "Layer", "LeakyReLU", "Maximum", "Minimum", "Multiply",
     "Normalization", "Subtract", "deserialize", "get", "serialize",

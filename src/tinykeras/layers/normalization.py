@@ -1,0 +1,334 @@
+"""Normalization layers: ``BatchNormalization``, ``LayerNormalization``, ``UnitNormalization``.
+
+The statistics and the normalization are one op (``normalize``), forward and vjp together.
+BatchNormalization's moving statistics are updated *inside* that op (the moving-mean and
+moving-variance arrays are op inputs, written in place), so a traced step (``autodiff/plan``)
+replays the update at every step.
+"""
+
+import numpy as np
+
+from tinykeras import constraints, initializers, regularizers
+from tinykeras.autodiff import ops
+from tinykeras.autodiff.core import op, unbroadcast
+from tinykeras.layers.base import Layer
+
+
+@op
+def normalize(x, gamma, beta, moving_mean, moving_variance, axes=(0,), epsilon=1e-3,
+              momentum=None):
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` with the mean and (biased) variance
+    of ``x`` over ``axes``; ``gamma``/``beta`` broadcast against ``x`` (None: 1 and 0).
+
+    With ``momentum``, the moving statistics are updated in place, as Keras does:
+    ``moving = moving * momentum + batch_stat * (1 - momentum)``.
+    """
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = np.mean(np.square(centered), axis=axes, keepdims=True)
+    inv = 1.0 / np.sqrt(var + x.dtype.type(epsilon))
+    xhat = centered * inv
+    out = xhat if gamma is None else xhat * gamma
+    if beta is not None:
+        out = out + beta
+    if momentum is not None:
+        # The update runs here, inside the op, so a replayed (traced) step repeats it.
+        for moving, stat in ((moving_mean, mean), (moving_variance, var)):
+            np.multiply(moving, moving.dtype.type(momentum), out=moving)
+            moving += (stat * moving.dtype.type(1.0 - momentum)).reshape(moving.shape)
+    n = x.size // mean.size
+
+    def vjp(g, needs):
+        gx = g if gamma is None else g * gamma
+        dx = None
+        if needs[0]:
+            # d/dx of the normalized value, with the batch's mean and variance depending on x.
+            dx = inv / n * (n * gx - gx.sum(axis=axes, keepdims=True)
+                            - xhat * (gx * xhat).sum(axis=axes, keepdims=True))
+        dgamma = _reduce_to((g * xhat), gamma) if needs[1] else None
+        dbeta = _reduce_to(g, beta) if needs[2] else None
+        return dx, dgamma, dbeta, None, None
+
+    return out, vjp
+
+
+@op
+def normalize_with(x, gamma, beta, mean, variance, shape=None, epsilon=1e-3):
+    """``(x - mean) / sqrt(variance + epsilon) * gamma + beta`` with given statistics
+    (BatchNormalization at inference); ``mean`` and ``variance`` are reshaped to ``shape``,
+    the rest broadcast against ``x``."""
+    mean, variance = mean.reshape(shape), variance.reshape(shape)
+    inv = 1.0 / np.sqrt(variance + x.dtype.type(epsilon))
+    xhat = (x - mean) * inv
+    out = xhat if gamma is None else xhat * gamma
+    if beta is not None:
+        out = out + beta
+
+    def vjp(g, needs):
+        scale = inv if gamma is None else inv * gamma
+        dx = g * scale if needs[0] else None
+        dgamma = _reduce_to(g * xhat, gamma) if needs[1] else None
+        dbeta = _reduce_to(g, beta) if needs[2] else None
+        return dx, dgamma, dbeta, None, None
+
+    return out, vjp
+
+
+def _reduce_to(g, like):
+    """Sum ``g`` over the axes ``like`` was broadcast along."""
+    return None if like is None else unbroadcast(g, like.shape)
+
+
+def _axes(axis, ndim, who):
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(
+                f"Layer '{who}': invalid axis {a} for an input of rank {ndim}. Expected an "
+                f"axis in [-{ndim}, {ndim})."
+            )
+        out.append(a % ndim)
+    return tuple(sorted(out))
+
+
+class BatchNormalization(Layer):
+    """Normalizes each feature over the batch in training, with moving statistics at inference.
+
+    Training (``fit``, or ``training=True``): ``(x - batch_mean) / sqrt(batch_var + epsilon)
+    * gamma + beta``, and the moving statistics move towards the batch's by ``1 - momentum``.
+    Inference: the same with the moving statistics. As in Keras 3, a layer with
+    ``trainable = False`` runs in inference mode even in training (it neither learns nor
+    updates its statistics: the way to freeze it for fine-tuning).
+
+    Args:
+        axis: the feature axis (or axes) that keep their own statistics (default -1).
+        momentum: the moving-average momentum (0.99).
+        epsilon: added to the variance (1e-3).
+        center, scale: learn ``beta`` and ``gamma``.
+        *_initializer, *_regularizer, *_constraint: for beta, gamma and the moving stats.
+
+    Weights, in Keras's order: gamma, beta (trainable), moving_mean, moving_variance.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, synchronized=False, renorm=False,
+                 renorm_clipping=None, renorm_momentum=0.99, **kwargs):
+        super().__init__(**kwargs)
+        if renorm:
+            raise NotImplementedError(
+                "BatchNormalization(renorm=True) (batch renormalization) is not available in "
+                "tinykeras; use renorm=False."
+            )
+        self.renorm, self.renorm_clipping = False, renorm_clipping
+        self.renorm_momentum = renorm_momentum
+        self.axis = axis if isinstance(axis, int) else list(axis)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.synchronized = synchronized
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        """Create gamma, beta, moving_mean and moving_variance for the feature axes."""
+        ndim = len(input_shape)
+        self._keep = _axes(self.axis, ndim, self.name)
+        shape = tuple(input_shape[a] for a in self._keep)
+        if any(s is None for s in shape):
+            raise ValueError(
+                f"Layer '{self.name}' (BatchNormalization): the feature axis {self.axis} must "
+                f"have a known size. Received input_shape={tuple(input_shape)}"
+            )
+        self._reduce = tuple(a for a in range(ndim) if a not in self._keep)
+        self._broadcast = tuple(input_shape[a] if a in self._keep else 1 for a in range(ndim))
+        if self.scale:
+            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+        self.moving_mean = self.add_weight(shape, self.moving_mean_initializer,
+                                           trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight(shape, self.moving_variance_initializer,
+                                               trainable=False, name="moving_variance")
+        if self._keep == (ndim - 1,):
+            self._input_last_dim = int(input_shape[-1])
+        self.built = True  # also when build() is called directly, as in Keras
+
+    def _param(self, var):
+        if var is None:
+            return None
+        return var if len(self._keep) == 1 and self._keep[0] == len(self._broadcast) - 1 else (
+            ops.reshape(var, self._broadcast))
+
+    def call(self, inputs, training=False):
+        """Normalize with the batch's statistics (training) or the moving ones (inference)."""
+        gamma, beta = self._param(self.gamma), self._param(self.beta)
+        # The moving statistics go in as Variables (op inputs that need no gradient): the op
+        # reads, and in training updates, their current storage.
+        if training and self.trainable:
+            return normalize(inputs, gamma, beta, self.moving_mean, self.moving_variance,
+                             axes=self._reduce, epsilon=self.epsilon, momentum=self.momentum)
+        return normalize_with(inputs, gamma, beta, self.moving_mean, self.moving_variance,
+                              shape=self._broadcast, epsilon=self.epsilon)
+
+    def get_config(self):
+        """Return Keras's BatchNormalization config."""
+        return {
+            **super().get_config(), "axis": self.axis, "momentum": self.momentum,
+            "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(
+                self.moving_variance_initializer),
+            "beta_regularizer": _serialize(self.beta_regularizer, regularizers),
+            "gamma_regularizer": _serialize(self.gamma_regularizer, regularizers),
+            "beta_constraint": _serialize(self.beta_constraint, constraints),
+            "gamma_constraint": _serialize(self.gamma_constraint, constraints),
+            "synchronized": self.synchronized, "renorm": self.renorm,
+            "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from a Keras config (serialized initializers, regularizers, constraints)."""
+        return cls(**_deserialize_fields(config))
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over its feature axis: ``(x - mean) / sqrt(var + epsilon) *
+    gamma + beta``, with the mean and variance of that sample (the same in training and
+    inference).
+
+    Args:
+        axis: the axis (or axes) to normalize over (default -1).
+        epsilon: added to the variance (1e-3).
+        center, scale: learn ``beta`` and ``gamma``.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if rms_scaling:
+            raise NotImplementedError(
+                "LayerNormalization(rms_scaling=True) is not available in tinykeras; "
+                "use rms_scaling=False."
+            )
+        self.axis = axis if isinstance(axis, int) else list(axis)
+        self.epsilon = float(epsilon)
+        self.center, self.scale, self.rms_scaling = bool(center), bool(scale), False
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        """Create gamma and beta over the normalized axes."""
+        ndim = len(input_shape)
+        self._norm = _axes(self.axis, ndim, self.name)
+        shape = tuple(input_shape[a] for a in self._norm)
+        self._broadcast = tuple(input_shape[a] if a in self._norm else 1 for a in range(ndim))
+        if self.scale:
+            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+        if self._norm == (ndim - 1,):
+            self._input_last_dim = int(input_shape[-1])
+        self.built = True  # also when build() is called directly, as in Keras
+
+    def call(self, inputs):
+        """Normalize each sample."""
+        gamma = None if self.gamma is None else ops.reshape(self.gamma, self._broadcast)
+        beta = None if self.beta is None else ops.reshape(self.beta, self._broadcast)
+        return normalize(inputs, gamma, beta, None, None, axes=self._norm, epsilon=self.epsilon)
+
+    def get_config(self):
+        """Return Keras's LayerNormalization config."""
+        return {
+            **super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
+            "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": _serialize(self.beta_regularizer, regularizers),
+            "gamma_regularizer": _serialize(self.gamma_regularizer, regularizers),
+            "beta_constraint": _serialize(self.beta_constraint, constraints),
+            "gamma_constraint": _serialize(self.gamma_constraint, constraints),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from a Keras config."""
+        return cls(**_deserialize_fields(config))
+
+
+@op
+def l2_normalize(x, axis=-1):
+    """``x / sqrt(max(sum(x**2, axis), 1e-12))`` (Keras's ``normalize(order=2)``)."""
+    sq = np.sum(np.square(x), axis=axis, keepdims=True)
+    clipped = sq < 1e-12
+    inv = 1.0 / np.sqrt(np.maximum(sq, x.dtype.type(1e-12)))
+    out = x * inv
+
+    def vjp(g, needs):
+        # Where the norm is clipped the divisor is a constant; elsewhere d(x/|x|)/dx.
+        dot = np.sum(g * out, axis=axis, keepdims=True)
+        return (np.where(clipped, g * inv, (g - out * dot) * inv),)
+
+    return out, vjp
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm along ``axis``."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis if isinstance(axis, int) else list(axis)
+
+    def call(self, inputs):
+        """Divide by the L2 norm."""
+        axis = self.axis if isinstance(self.axis, int) else tuple(self.axis)
+        return l2_normalize(inputs, axis=axis)
+
+    def get_config(self):
+        """Return the base config plus ``axis``."""
+        return {**super().get_config(), "axis": self.axis}
+
+
+def _serialize(obj, module):
+    return None if obj is None else module.serialize(obj)
+
+
+def _deserialize_fields(config):
+    config = dict(config)
+    for key, value in config.items():
+        if isinstance(value, dict):
+            if key.endswith("_initializer"):
+                config[key] = initializers.deserialize(value)
+            elif key.endswith("_regularizer"):
+                config[key] = regularizers.deserialize(value)
+            elif key.endswith("_constraint"):
+                config[key] = constraints.deserialize(value)
+    return config

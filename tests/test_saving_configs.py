@@ -126,6 +126,22 @@ def _layer_instances():
         "Normalization": lambda: layers.Normalization(mean=[1.0, 2.0], variance=[3.0, 4.0]),
         "LeakyReLU": lambda: layers.LeakyReLU(negative_slope=0.2),
         "Lambda": None,  # holds Python code: never serialized (test_lambda_* below)
+        "Dropout": lambda: layers.Dropout(0.3, noise_shape=(None, 1), seed=4),
+        "AlphaDropout": lambda: layers.AlphaDropout(0.1, seed=2),
+        "GaussianDropout": lambda: layers.GaussianDropout(0.2),
+        "GaussianNoise": lambda: layers.GaussianNoise(0.5, seed=1),
+        "BatchNormalization": lambda: layers.BatchNormalization(
+            axis=1, momentum=0.9, center=False, gamma_regularizer="l2",
+            gamma_constraint="unit_norm"),
+        "LayerNormalization": lambda: layers.LayerNormalization(axis=[1, 2], epsilon=1e-5),
+        "UnitNormalization": lambda: layers.UnitNormalization(axis=[1]),
+        "Reshape": lambda: layers.Reshape((2, -1)),
+        "Rescaling": lambda: layers.Rescaling(1 / 255, offset=-0.5),
+        "ReLU": lambda: layers.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5),
+        "ELU": lambda: layers.ELU(alpha=0.5),
+        "PReLU": lambda: layers.PReLU(alpha_initializer="ones", shared_axes=[1]),
+        "Embedding": lambda: layers.Embedding(10, 4, embeddings_regularizer="l1"),
+        "CategoryEncoding": lambda: layers.CategoryEncoding(5, output_mode="count"),
     }
     out = []
     for name, cls in sorted(layer_table().items()):

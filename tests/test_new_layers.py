@@ -167,7 +167,8 @@ def test_every_new_layer_trains_in_a_model_and_round_trips_its_config():
              L.AlphaDropout(0.1), L.ReLU(max_value=6.0), L.ELU(), L.PReLU(),
              L.Rescaling(0.5), L.Reshape((4, 4)), L.Flatten(), L.Softmax()]
     for layer in cases:
-        model = _net(1, (layer,))
+        # Reshape's (4, 4) samples are flattened back for the Dense(1) head.
+        model = _net(1, (layer, L.Flatten()) if isinstance(layer, L.Reshape) else (layer,))
         history = model.fit(x, y, batch_size=32, epochs=2, verbose=0)
         assert np.isfinite(history.history["loss"]).all(), type(layer).__name__
         clone = type(layer).from_config(layer.get_config())

@@ -18,6 +18,7 @@ import types
 import numpy as np
 
 from tinykeras import __version__, activations
+from tinykeras import ops as keras_ops
 from tinykeras.autodiff import ops
 from tinykeras.autodiff.tensor import Tensor, wrap
 from tinykeras.backend import floatx, global_rng, set_random_seed, standardize_dtype
@@ -92,27 +93,27 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF
 
 def linspace(start, stop, num, name=None, axis=0):
     """``num`` evenly spaced values from ``start`` to ``stop`` inclusive (float32)."""
-    return wrap(np.linspace(start, stop, int(num), axis=axis).astype(floatx()))
+    return keras_ops.linspace(start, stop, int(num), axis=axis, dtype=floatx())
 
 
 def zeros(shape, dtype=None, name=None):
     """A Tensor of zeros (float32 by default)."""
-    return wrap(np.zeros(shape, dtype=standardize_dtype(dtype)))
+    return keras_ops.zeros(shape, dtype=standardize_dtype(dtype))
 
 
 def ones(shape, dtype=None, name=None):
     """A Tensor of ones (float32 by default)."""
-    return wrap(np.ones(shape, dtype=standardize_dtype(dtype)))
+    return keras_ops.ones(shape, dtype=standardize_dtype(dtype))
 
 
 def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TF's argument name
     """Zeros with the shape (and dtype) of ``input``."""
-    return wrap(np.zeros_like(np.asarray(input), dtype=dtype))
+    return keras_ops.zeros_like(input, dtype=dtype)
 
 
 def ones_like(input, dtype=None, name=None):  # noqa: A002 - TF's argument name
     """Ones with the shape (and dtype) of ``input``."""
-    return wrap(np.ones_like(np.asarray(input), dtype=dtype))
+    return keras_ops.ones_like(input, dtype=dtype)
 
 
 # -- shapes and gathering -----------------------------------------------------------------------
@@ -273,7 +274,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):  # noqa
     """The Euclidean (Frobenius) norm over ``axis``."""
     if ord not in ("euclidean", "fro", 2):
         raise ValueError(f"tinykeras's `norm` computes the Euclidean norm. Received: ord={ord!r}")
-    return ops.sqrt(ops.sum(ops.square(_tensor(tensor)), axis=_axis(axis), keepdims=keepdims))
+    return keras_ops.norm(_tensor(tensor), axis=_axis(axis), keepdims=keepdims)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
@@ -331,7 +332,7 @@ def argmin(input, axis=None, output_type=int64, name=None):  # noqa: A002 - TF's
 
 def equal(x, y, name=None):
     """Elementwise ``x == y`` (a boolean Tensor)."""
-    return wrap(np.equal(np.asarray(x), np.asarray(y)))
+    return keras_ops.equal(x, y)
 
 
 def is_tensor(x):

@@ -189,3 +189,23 @@ def test_facade_functions_on_symbolic_tensors_become_layers():
     model = tf.keras.Model(inp, out)
     pred = model.predict(np.ones((2, 3)))
     np.testing.assert_allclose(np.linalg.norm(pred, axis=1), 1.0, rtol=1e-6)
+
+
+def test_tf_function_delegates_to_tinykeras_trace_function_when_present(monkeypatch):
+    calls = []
+
+    def fake_trace(func=None, **kwargs):
+        calls.append(kwargs)
+        return func if func is not None else (lambda f: f)
+
+    monkeypatch.setattr(tf, "_trace_function", fake_trace, raising=False)
+
+    @tf.function
+    def step(x):
+        return x + 1
+
+    @tf.function(jit_compile=True)
+    def other(x):
+        return x
+
+    assert calls == [{}, {"jit_compile": True}] and float(step(tf.constant(1.0))) == 2.0

@@ -7,6 +7,7 @@ Each takes an array or Tensor and returns a Tensor (so ``.numpy()`` works, as in
 from tinykeras.autodiff import ops
 from tinykeras.autodiff.nn_ops import SELU_ALPHA, SELU_SCALE  # noqa: F401 - documented constants
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.utils import validation
 
 
 def linear(x):
@@ -154,7 +155,8 @@ def get(identifier):
         fn = ALL_OBJECTS.get(identifier)
         if fn is None:
             raise InvalidArgumentError(
-                f"Could not interpret activation identifier: {identifier!r}. "
+                f"Could not interpret activation identifier: {identifier!r}."
+                f"{validation.did_you_mean(identifier, ALL_OBJECTS)} "
                 f"Expected one of {sorted(ALL_OBJECTS)} or a callable."
             )
         return fn

@@ -12,6 +12,7 @@ import inspect
 import numpy as np
 
 from tinykeras.backend import epsilon
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -123,8 +124,8 @@ ALL_OBJECTS_DICT.update({"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": Un
                          "min_max_norm": MinMaxNorm})
 
 
-def _unknown(identifier) -> ValueError:
-    return ValueError(
+def _unknown(identifier) -> InvalidArgumentError:
+    return InvalidArgumentError(
         f"Could not interpret constraint identifier: {identifier!r}. Expected a Constraint, "
         f"a callable, a config dict or one of: {', '.join(sorted(ALL_OBJECTS_DICT))}."
     )

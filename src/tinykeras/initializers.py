@@ -24,6 +24,7 @@ import numpy as np
 
 from tinykeras.backend import global_rng, make_rng, standardize_dtype
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.utils import validation
 from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 # sqrt(scale / n) is the stddev *after* truncation at 2 sigma; a standard normal truncated
@@ -522,10 +523,11 @@ truncated_normal = TruncatedNormal
 variance_scaling = VarianceScaling
 
 
-def _unknown(identifier) -> ValueError:
+def _unknown(identifier) -> InvalidArgumentError:
     names = ", ".join(sorted(ALL_OBJECTS_DICT))
-    return ValueError(
-        f"Could not interpret initializer identifier: {identifier!r}. "
+    return InvalidArgumentError(
+        f"Could not interpret initializer identifier: {identifier!r}."
+        f"{validation.did_you_mean(identifier, ALL_OBJECTS_DICT)} "
         f"Expected an Initializer, a callable, a config dict or one of: {names}."
     )
 

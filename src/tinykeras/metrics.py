@@ -8,8 +8,8 @@ Metrics are not differentiated, so they work on NumPy arrays directly. The strin
 import numpy as np
 
 from tinykeras.autodiff import Tensor
-from tinykeras.backend import floatx
-from tinykeras.errors import InvalidArgumentError
+from tinykeras.backend import floatx, standardize_dtype
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.losses import (
     mean_absolute_error as _mae_loss,
 )
@@ -17,25 +17,49 @@ from tinykeras.losses import (
     mean_squared_error as _mse_loss,
 )
 from tinykeras.losses import squeeze_or_expand_to_same_rank
+from tinykeras.utils import validation
 from tinykeras.utils.naming import to_snake_case
 from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 
-def _np(x):
-    return x.value if isinstance(x, Tensor) else np.asarray(x)
+def _np(x, name="values"):
+    arr = x.value if isinstance(x, Tensor) else np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise InvalidArgumentError(
+            f"Metric argument `{name}` must be numeric. Received an array of dtype {arr.dtype}."
+        )
+    return arr
+
+
+def _pair(y_true, y_pred, same_shape=True):
+    """Labels and predictions as arrays with one sample each per row, of one shape (up to a
+    trailing axis of size 1, Keras's rule); mismatches are refused, never broadcast."""
+    y_true, y_pred = _np(y_true, "y_true"), _np(y_pred, "y_pred")
+    if y_true.shape[:1] != y_pred.shape[:1]:
+        raise InvalidArgumentError(
+            f"Metric inputs `y_true` and `y_pred` must have the same number of samples. "
+            f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
+        )
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if same_shape and y_true.shape != y_pred.shape:
+        raise InvalidArgumentError(
+            f"Metric inputs `y_true` of shape {y_true.shape} and `y_pred` of shape "
+            f"{y_pred.shape} do not match: give one label per prediction."
+        )
+    return y_true, y_pred
 
 
 # -- per-sample metric functions ----------------------------------------------------------------
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where ``y_pred > threshold`` matches the 0/1 label, elementwise (as Keras 3)."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(_np(y_true), _np(y_pred))
+    y_true, y_pred = _pair(y_true, y_pred)
     hits = (y_pred > threshold).astype(y_true.dtype) == y_true
     return hits.astype(floatx())
 
 
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the argmax of ``y_pred`` matches the argmax of one-hot ``y_true``."""
-    y_true, y_pred = _np(y_true), _np(y_pred)
+    y_true, y_pred = _pair(y_true, y_pred)
     return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(floatx())
 
 
@@ -52,7 +76,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 def accuracy(y_true, y_pred):
     """1.0 where ``y_pred`` equals ``y_true`` exactly."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(_np(y_true), _np(y_pred))
+    y_true, y_pred = _pair(y_true, y_pred)
     return (y_true == y_pred).astype(floatx())
 
 
@@ -71,8 +95,13 @@ class Metric:
     """Base class: accumulate with ``update_state``, read ``result``, clear with ``reset_state``."""
 
     def __init__(self, name=None, dtype=None):
+        if name is not None and not isinstance(name, str):
+            raise validation.refuse(type(self).__name__, "name", "a string", name)
         self.name = name or to_snake_case(type(self).__name__)
-        self.dtype = dtype or floatx()
+        self.dtype = standardize_dtype(dtype) if dtype is not None else floatx()
+        if np.dtype(self.dtype).kind != "f":
+            raise validation.refuse(type(self).__name__, "dtype", "a float dtype such as "
+                                    "'float32' (a metric averages)", dtype)
 
     def update_state(self, *args, **kwargs):
         """Add a batch to the running state."""
@@ -119,6 +148,15 @@ class Mean(Metric):
     def update_state(self, values, sample_weight=None):
         """Add ``values`` (weighted by ``sample_weight``) to the running mean."""
         values = np.asarray(_np(values), dtype=self.dtype)
+        if sample_weight is not None and np.ndim(sample_weight) and (
+            np.shape(sample_weight)[:1] != values.shape[:1]
+            or np.ndim(sample_weight) > values.ndim
+        ):
+            raise InvalidArgumentError(
+                f"Metric '{self.name}': argument `sample_weight` of shape "
+                f"{np.shape(sample_weight)} does not fit values of shape {values.shape}: give "
+                f"one weight per sample, shape {values.shape[:1]}."
+            )
         if sample_weight is None:
             self.total += float(np.sum(values))
             self.count += values.size
@@ -169,6 +207,8 @@ class BinaryAccuracy(MeanMetricWrapper):
     """How often ``y_pred > threshold`` matches a 0/1 label."""
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        threshold = validation.check_float("threshold", threshold, low=0.0, high=1.0,
+                                           who="BinaryAccuracy")
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 
@@ -215,7 +255,7 @@ class RootMeanSquaredError(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the batch's squared errors."""
-        y_true, y_pred = squeeze_or_expand_to_same_rank(_np(y_true), _np(y_pred))
+        y_true, y_pred = _pair(y_true, y_pred)
         super().update_state(np.square(y_pred - y_true), sample_weight)
 
     def result(self):
@@ -257,6 +297,12 @@ def get(identifier):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
+    if isinstance(identifier, type):  # a Loss class, say: calling it would build a loss
+        raise InvalidTypeError(
+            f"Could not interpret metric identifier: the class {identifier.__name__}. Expected "
+            "a Metric class or instance, a name such as 'mae', or a function "
+            "fn(y_true, y_pred)."
+        )
     if isinstance(identifier, dict):
         cls = ALL_OBJECTS.get(identifier.get("class_name"))
         if cls is None:
@@ -265,8 +311,10 @@ def get(identifier):
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier) or ALL_OBJECTS.get(identifier)
         if cls is None:
+            names = sorted(set(_BY_NAME) | set(ALL_OBJECTS) | {"accuracy", "acc"})
             raise InvalidArgumentError(
-                f"Could not interpret metric identifier: {identifier!r}. Expected 'accuracy', "
+                f"Could not interpret metric identifier: {identifier!r}."
+                f"{validation.did_you_mean(identifier, names)} Expected 'accuracy', "
                 f"'acc' or one of {sorted(set(_BY_NAME) | set(ALL_OBJECTS))}."
             )
         metric = cls()
@@ -288,6 +336,7 @@ def deserialize(config, custom_objects=None):
         return get(config)
 
     def unknown(name):
-        return ValueError(f"Unknown metric class {name!r}. Expected one of {sorted(ALL_OBJECTS)}.")
+        return InvalidArgumentError(
+            f"Unknown metric class {name!r}. Expected one of {sorted(ALL_OBJECTS)}.")
 
     return deserialize_keras_object(config, ALL_OBJECTS, custom_objects, unknown)

@@ -23,6 +23,7 @@ import numpy as np
 from tinykeras.autodiff import ops
 from tinykeras.backend import epsilon
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.utils import validation
 from tinykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -210,10 +211,11 @@ ALL_OBJECTS_DICT = {
 }
 
 
-def _unknown(identifier) -> ValueError:
+def _unknown(identifier) -> InvalidArgumentError:
     names = ", ".join(sorted(ALL_OBJECTS_DICT))
-    return ValueError(
-        f"Could not interpret regularizer identifier: {identifier!r}. "
+    return InvalidArgumentError(
+        f"Could not interpret regularizer identifier: {identifier!r}."
+        f"{validation.did_you_mean(identifier, ALL_OBJECTS_DICT)} "
         f"Expected a Regularizer, a callable, a config dict or one of: {names}."
     )
 

@@ -6,8 +6,9 @@ from tinykeras import initializers, regularizers
 from tinykeras.autodiff import Tensor, Variable, ops, wrap
 from tinykeras.backend import floatx, standardize_dtype, xp
 from tinykeras.backend.limits import charge_weight
-from tinykeras.errors import InvalidArgumentError
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.layers.keras_tensor import KerasTensor, Node
+from tinykeras.utils import validation
 from tinykeras.utils.naming import to_snake_case, unique_name
 from tinykeras.utils.serialization import drop_unknown_keys
 
@@ -164,25 +165,22 @@ class Layer:
         return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
-        """Set the weights from a list of arrays (count and shapes must match)."""
+        """Set the weights from a list of arrays (count, shapes, numbers and finiteness are
+        all checked first, so a bad list changes nothing)."""
+        for var, value in self._checked_weights(weights):
+            var.assign(value.astype(var.value.dtype, copy=False))
+
+    def _checked_weights(self, weights, first_index=0) -> list:
+        """Return ``[(variable, array)]`` for ``weights`` after checking every array."""
         params = self.weights
-        weights = list(weights)
+        weights = _weight_list(weights, f"layer '{self.name}'")
         if len(params) != len(weights):
             raise InvalidArgumentError(
                 f"You called `set_weights(weights)` on layer '{self.name}' with a weight list "
                 f"of length {len(weights)}, but the layer was expecting {len(params)} weights."
             )
-        arrays = []
-        for var, value in zip(params, weights):
-            value = xp.asarray(value.value if isinstance(value, Tensor) else value)
-            if value.shape != var.value.shape:
-                raise InvalidArgumentError(
-                    f"Layer '{self.name}' weight shape {var.value.shape} is not compatible with "
-                    f"provided weight shape {value.shape}."
-                )
-            arrays.append(value)
-        for var, value in zip(params, arrays):  # all checked first: nothing half-set
-            var.assign(value.astype(var.value.dtype, copy=False))
+        return [(var, _weight_array(value, var, first_index + i, self.name))
+                for i, (var, value) in enumerate(zip(params, weights))]
 
     def count_params(self) -> int:
         """Return the number of scalars in the layer's weights."""
@@ -249,6 +247,43 @@ def dtype_policy(dtype: str) -> dict:
     """Return Keras's serialized DTypePolicy for ``dtype``."""
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
             "registered_name": None}
+
+
+def _weight_list(weights, who) -> list:
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+        raise InvalidTypeError(
+            f"`set_weights` on {who} takes a list of arrays (as `get_weights()` returns). "
+            f"Received: {validation.show(weights)} of type {type(weights).__name__}"
+        )
+    return list(weights)
+
+
+def _weight_array(value, var, index, layer):
+    """One array for ``set_weights``: present, numeric, of the variable's shape, finite."""
+    if value is None:
+        raise InvalidArgumentError(
+            f"`set_weights`: weight {index} (layer '{layer}', '{var.name}') is None; expected "
+            f"an array of shape {var.value.shape}."
+        )
+    try:
+        array = xp.asarray(value.value if isinstance(value, Tensor) else value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(
+            f"`set_weights`: weight {index} (layer '{layer}', '{var.name}') is not an array: "
+            f"{exc}"
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise InvalidArgumentError(
+            f"`set_weights`: weight {index} (layer '{layer}', '{var.name}') must be numeric. "
+            f"Received an array of dtype {array.dtype}."
+        )
+    if array.shape != var.value.shape:
+        raise InvalidArgumentError(
+            f"Layer '{layer}' weight shape {var.value.shape} is not compatible with provided "
+            f"weight shape {array.shape}."
+        )
+    validation.check_finite(f"weights[{index}]", array, who=f"set_weights on layer '{layer}'")
+    return array
 
 
 def _legacy_input_shape(kwargs):

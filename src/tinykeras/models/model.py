@@ -1,6 +1,5 @@
 """``Model``: a Layer made of layers, with the training API of ``Trainer``."""
 
-import numpy as np
 
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
@@ -80,31 +79,25 @@ class Model(Trainer, Layer):
         return [w.numpy() for layer in self.layers for w in layer.weights]
 
     def set_weights(self, weights) -> None:
-        """Set all weights from a list of arrays (as returned by ``get_weights``)."""
-        weights = list(weights)
+        """Set all weights from a list of arrays (as returned by ``get_weights``); every array
+        is checked (count, shape, numbers, finiteness) before any is written."""
+        from tinykeras.layers.base import _weight_list
+
+        weights = _weight_list(weights, f"model '{self.name}'")
         expected = sum(len(layer.weights) for layer in self.layers)
         if len(weights) != expected:
             raise InvalidArgumentError(
                 f"You called `set_weights(weights)` on model '{self.name}' with a weight list of "
                 f"length {len(weights)}, but the model was expecting {expected} weights."
             )
-        # Check every shape before writing anything, so a bad list changes nothing.
         start = 0
         plan = []
         for layer in self.layers:
             n = len(layer.weights)
-            chunk = weights[start:start + n]
-            for var, value in zip(layer.weights, chunk):
-                shape = np.shape(value)
-                if shape != var.value.shape:
-                    raise InvalidArgumentError(
-                        f"Layer '{layer.name}' weight shape {var.value.shape} is not compatible "
-                        f"with provided weight shape {shape}."
-                    )
-            plan.append((layer, chunk))
+            plan += layer._checked_weights(weights[start:start + n], first_index=start)
             start += n
-        for layer, chunk in plan:
-            layer.set_weights(chunk)
+        for var, value in plan:
+            var.assign(value.astype(var.value.dtype, copy=False))
 
     def count_params(self) -> int:
         """Return the number of scalars in all weights."""

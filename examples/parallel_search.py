@@ -60,8 +60,9 @@ def main():
                         default="sequential")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--scheduler", default=None, help="a Dask scheduler address")
+    parser.add_argument("--rows", type=int, default=2000, help="rows of data (fit size)")
     args = parser.parse_args()
-    X, y = data()
+    X, y = data(n=args.rows)
     start = time.perf_counter()
     if args.backend == "sequential":
         result = search(X, y)

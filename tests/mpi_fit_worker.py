@@ -7,8 +7,9 @@ writes ``OUT_DIR/rank{r}.npz`` (final weights, history, predictions) and ``OUT_D
 - ``seed``: the course's seed network (400-25-15-1 sigmoid, BCE, Adam), shuffled global batches
   of 64 over 1,000 rows (ragged last batch), 3 epochs; also evaluate and predict.
 - ``classifier``: 20-32-16-3 relu/softmax with accuracy, validation data, EarlyStopping,
-  ReduceLROnPlateau, CSVLogger and a checkpoint callback that writes a file each epoch,
-  clipnorm, verbose=1.
+  ReduceLROnPlateau, CSVLogger, ModelCheckpoint (best weights) and a callback of its own marked
+  ``chief_only`` that writes a file each epoch, clipnorm, verbose=1. Every file name carries
+  the rank, so a rank other than 0 that wrote anything would show.
 - ``seed1023``: ``seed`` on 1,023 rows: on 3 ranks the last batch (63 rows) gives rank 0 a
   share size it has not seen before (21) while ranks 1 and 2 have (a fast path that traces per
   batch shape must still join each step's Allreduce exactly once on every rank).
@@ -92,9 +93,12 @@ def main(scenario, out_dir, jit):
             plateau = tk.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
                                                      patience=0, min_delta=0.1)
             log = tk.callbacks.CSVLogger(os.path.join(out_dir, f"log-rank{rank}.csv"))
+            best = tk.callbacks.ModelCheckpoint(
+                os.path.join(out_dir, f"best-rank{rank}.weights.h5"), monitor="val_loss",
+                save_best_only=True, save_weights_only=True)
             history = model.fit(x, y, batch_size=50, epochs=12, verbose=1,
                                 validation_data=(xv, yv),
-                                callbacks=[stop, plateau, log, Checkpoint()])
+                                callbacks=[stop, plateau, log, best, Checkpoint()])
             xe, ye = xv, yv
     evaluated = model.evaluate(xe, ye, batch_size=32, verbose=0, return_dict=True)
     predicted = model.predict(xe, batch_size=40)

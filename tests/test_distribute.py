@@ -105,6 +105,12 @@ def test_classifier_with_validation_early_stopping_and_checkpoint(tmp_path, rank
     assert written == [f"ckpt-epoch{e}-rank0.npz" for e in range(epochs)], written
     logs = sorted(p.name for p in (tmp_path / "many").glob("log-*"))
     assert logs == ["log-rank0.csv"], logs  # CSVLogger writes on rank 0 only
+    best = sorted(p.name for p in (tmp_path / "many").glob("best-*"))
+    assert best == ["best-rank0.weights.h5"], best  # and so does ModelCheckpoint
+    model = tk.Sequential([tk.Input(shape=(20,)), tk.layers.Dense(32, activation="relu"),
+                           tk.layers.Dense(16, activation="relu"),
+                           tk.layers.Dense(3, activation="softmax")])
+    model.load_weights(tmp_path / "many" / "best-rank0.weights.h5")  # a usable checkpoint
     lines = (tmp_path / "many" / "log-rank0.csv").read_text().splitlines()
     assert len(lines) == epochs + 1, lines
     printed = [(tmp_path / "many" / f"stdout{r}.txt").read_text() for r in range(ranks)]

@@ -45,8 +45,9 @@ def test_functional_graph_with_every_exportable_layer(tmp_path):
     b = layers.LeakyReLU(negative_slope=0.1)(layers.Dense(4)(h))
     merged = [layers.Add()([a, b]), layers.Subtract()([a, b]), layers.Multiply()([a, b]),
               layers.Average()([a, b]), layers.Maximum()([a, b]), layers.Minimum()([a, b])]
+    merged += [layers.Dot(axes=1)([a, b]), layers.Dot(axes=-1, normalize=True)([a, b])]
     cat = layers.Concatenate()(merged)
-    inv = layers.Normalization(mean=[0.5] * 24, variance=[4.0] * 24, invert=True)(cat)
+    inv = layers.Normalization(mean=[0.5] * 26, variance=[4.0] * 26, invert=True)(cat)
     out = layers.Dense(2, activation="softmax")(inv)
     model = tk.Model(inp, out)
     proto = tk.export.to_onnx(model, tmp_path / "g.onnx")

@@ -151,6 +151,21 @@ def _concatenate(graph, layer, inputs):
     return graph.op("Concat", inputs, axis=int(layer.axis))
 
 
+@register_onnx_exporter("Dot")
+def _dot(graph, layer, inputs):
+    axes = graph.const([1], "axes", dtype=np.int64)
+
+    def normalized(x):  # x / sqrt(max(sum(x**2), 1e-12)), as layers.merging.l2_normalize
+        square_sum = graph.op("ReduceSum", [graph.op("Mul", [x, x]), axes], keepdims=1)
+        norm = graph.op("Sqrt", [graph.op("Max", [square_sum, graph.const(1e-12)])])
+        return graph.op("Div", [x, norm])
+
+    a, b = inputs
+    if layer.normalize:
+        a, b = normalized(a), normalized(b)
+    return graph.op("ReduceSum", [graph.op("Mul", [a, b]), axes], keepdims=1)
+
+
 @register_onnx_exporter("Dropout")
 def _identity(graph, layer, inputs):
     return graph.op("Identity", inputs)  # inference: dropout does nothing

@@ -356,3 +356,23 @@ def test_functional_weights_use_keras_paths(tmp_path):
             assert f["layers/dense_1/vars/0"].shape == (4, 2)
     assert config["class_name"] == "Functional"
     assert config["module"] == "keras.src.models.functional"  # what Keras 3 writes
+
+
+def test_tf_keras_213_keras_files_with_layer_checkpoint_dependencies(tmp_path):
+    """tf.keras 2.13-2.15 wrote `.keras` weights under `_layer_checkpoint_dependencies`."""
+    import io
+
+    model = _model()
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    buf = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(buf, "a") as f:
+        f.move("layers", "_layer_checkpoint_dependencies")
+    members["model.weights.h5"] = buf.getvalue()
+    with zipfile.ZipFile(tmp_path / "tf213.keras", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    loaded = tk.models.load_model(tmp_path / "tf213.keras")
+    x, _ = _data()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -288,3 +288,16 @@ def test_newer_keys_are_ignored_and_warn_only_when_they_matter():
     base["config"]["lora_rank"] = 4
     with pytest.warns(UserWarning, match="lora_rank"):
         layers.deserialize(base)
+
+
+@pytest.mark.parametrize("obj", [layers.Dense(2, name="g"), optimizers.Adam(0.2),
+                                 losses.Huber(0.3), metrics.BinaryAccuracy(threshold=0.7),
+                                 initializers.RandomNormal(stddev=0.2, seed=1),
+                                 regularizers.L2(0.5), constraints.MaxNorm(1.5),
+                                 optimizers.schedules.ExponentialDecay(0.1, 5, 0.5)],
+                         ids=lambda o: type(o).__name__)
+def test_generic_serialize_keras_object_round_trips(obj):
+    config = json.loads(json.dumps(tk.saving.serialize_keras_object(obj)))
+    again = tk.saving.deserialize_keras_object(config)
+    assert type(again) is type(obj)
+    assert again.get_config() == obj.get_config()

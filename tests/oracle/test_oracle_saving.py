@@ -228,3 +228,34 @@ def test_functional_models_with_normalization_both_ways(tmp_path, direction):
     for i, (a, b) in enumerate(zip(loaded.get_weights(), model.get_weights())):
         compare(a, b, section="saving", item=f"functional graph {direction}",
                 where=f"weight {i} after one more epoch", dtype="float32", rtol=1e-4)
+
+
+@pytest.mark.parametrize("with_optimizer", [True, False])
+def test_keras3_legacy_writer_file_matches_a_forward_pass_by_hand(tmp_path, with_optimizer):
+    """Keras 3's own legacy .h5 writer: tinykeras predicts what the file's weights compute."""
+    import h5py
+
+    theirs = keras.Sequential([keras.Input((6,)),
+                               keras.layers.Dense(5, activation="relu", name="h"),
+                               keras.layers.Dense(2, activation="softmax", name="o")], name="k")
+    if with_optimizer:
+        theirs.compile(optimizer="adam", loss="categorical_crossentropy")
+        theirs.fit(_x(), _y("cce", 3)[:, :2], epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.save(tmp_path / "k3.h5")
+    with h5py.File(tmp_path / "k3.h5", "r") as f:
+        w = {}
+        for layer in ("h", "o"):
+            names = [n.decode() if isinstance(n, bytes) else n
+                     for n in f["model_weights"][layer].attrs["weight_names"]]
+            w[layer] = [f["model_weights"][layer][n][()] for n in names]
+    x = _x().astype("float64")
+    hidden = np.maximum(x @ w["h"][0] + w["h"][1], 0)
+    logits = hidden @ w["o"][0] + w["o"][1]
+    by_hand = np.exp(logits - logits.max(1, keepdims=True))
+    by_hand /= by_hand.sum(1, keepdims=True)
+    ours = tk.models.load_model(tmp_path / "k3.h5", compile=with_optimizer)
+    compare(ours.predict(x.astype("float32"), verbose=0), by_hand, section="saving",
+            item="Keras 3 legacy .h5 -> tinykeras", where="predict vs by hand",
+            dtype="float32", rtol=1e-5, reference="by hand")

@@ -5,12 +5,14 @@ h5py is needed for files (``pip install 'tinykeras[h5]'``) and imported on first
 """
 
 from tinykeras.saving.api import (
+    deserialize_keras_object,
     load_model,
     load_weights,
     model_from_json,
     model_to_json,
     save_model,
     save_weights,
+    serialize_keras_object,
 )
 from tinykeras.saving.config import FileFormatError
 from tinykeras.utils.serialization import (
@@ -22,7 +24,8 @@ from tinykeras.utils.serialization import (
 )
 
 __all__ = [
-    "CustomObjectScope", "FileFormatError", "custom_object_scope", "get_registered_name",
+    "CustomObjectScope", "FileFormatError", "custom_object_scope", "deserialize_keras_object",
+    "get_registered_name",
     "get_registered_object", "load_model", "load_weights", "model_from_json", "model_to_json",
-    "register_keras_serializable", "save_model", "save_weights",
+    "register_keras_serializable", "save_model", "save_weights", "serialize_keras_object",
 ]

@@ -157,3 +157,65 @@ def model_from_json(json_string, custom_objects=None):
     if isinstance(config.get("compile_config"), dict):
         model.compile(**compile_args(config["compile_config"], custom_objects))
     return model
+
+
+def serialize_keras_object(obj):
+    """Return Keras's dict for any tinykeras object: layer, model, optimizer, loss, metric,
+    initializer, regularizer, constraint or schedule (a function: its registered name)."""
+    from tinykeras import (
+        constraints,
+        initializers,
+        losses,
+        metrics,
+        optimizers,
+        regularizers,
+    )
+    from tinykeras.layers.base import Layer
+    from tinykeras.optimizers import schedules
+    from tinykeras.saving.config import serialize_layer
+    from tinykeras.utils.serialization import get_registered_name
+
+    for base, serialize in ((Layer, serialize_layer), (optimizers.Optimizer, optimizers.serialize),
+                            (losses.Loss, losses.serialize), (metrics.Metric, metrics.serialize),
+                            (initializers.Initializer, initializers.serialize),
+                            (regularizers.Regularizer, regularizers.serialize),
+                            (constraints.Constraint, constraints.serialize),
+                            (schedules.LearningRateSchedule, schedules.serialize)):
+        if isinstance(obj, base):
+            return serialize(obj)
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if callable(obj):
+        return get_registered_name(obj)
+    raise TypeError(f"Cannot serialize {obj!r}: not a tinykeras object.")
+
+
+def deserialize_keras_object(config, custom_objects=None):
+    """Rebuild an object from ``serialize_keras_object`` output; its ``module`` key says
+    which allow-list to look in (``keras.layers``, ``keras.optimizers``...)."""
+    from tinykeras import (
+        constraints,
+        initializers,
+        losses,
+        metrics,
+        optimizers,
+        regularizers,
+    )
+    from tinykeras.optimizers import schedules
+    from tinykeras.saving.config import deserialize_layer
+    from tinykeras.utils.serialization import CustomObjectScope
+
+    if not isinstance(config, dict):
+        raise FileFormatError(f"Expected a serialized object (a dict). Received: {config!r:.80}")
+    module = str(config.get("module") or "")
+    kinds = {"keras.optimizers.schedules": schedules.deserialize,
+             "keras.optimizers": optimizers.deserialize, "keras.losses": losses.deserialize,
+             "keras.metrics": metrics.deserialize,
+             "keras.initializers": initializers.deserialize,
+             "keras.regularizers": regularizers.deserialize,
+             "keras.constraints": constraints.deserialize}
+    with CustomObjectScope(custom_objects):
+        for prefix, deserialize in kinds.items():
+            if module == prefix:
+                return deserialize(config)
+        return deserialize_layer(config, custom_objects)

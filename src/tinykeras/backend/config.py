@@ -17,7 +17,10 @@ def floatx() -> str:
 def set_floatx(value: str) -> None:
     """Set the default float type for new weights, inputs and outputs."""
     global _FLOATX
-    name = standardize_dtype(value)
+    try:
+        name = standardize_dtype(value)
+    except InvalidArgumentError:
+        name = None
     if name not in _ALLOWED_FLOATX:
         raise InvalidArgumentError(
             f"Unknown `floatx` value: {value!r}. Expected one of {list(_ALLOWED_FLOATX)}."

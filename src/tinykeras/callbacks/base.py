@@ -9,6 +9,7 @@ validation -> epoch end)* -> train end. A callback stops training by setting
 import math
 
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.utils import validation
 
 _HOOKS = (
     "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
@@ -193,8 +194,10 @@ class LambdaCallback(Callback):
         for name, fn in hooks.items():
             if name not in _HOOKS:
                 raise InvalidArgumentError(
-                    f"LambdaCallback: unknown hook {name!r}. Expected one of {_HOOKS}"
+                    f"LambdaCallback: unknown hook {name!r}.{validation.did_you_mean(name, _HOOKS)}"
+                    f" Expected one of {_HOOKS}"
                 )
+            validation.check_callable(name, fn, who="LambdaCallback")
             setattr(self, name, fn)
         # Instance attributes do not show on the class, so CallbackList must see them.
         self._overridden = set(hooks)
@@ -216,13 +219,22 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
-        self.schedule = schedule
+        self.schedule = validation.check_callable(
+            "schedule", schedule, who="LearningRateScheduler",
+            what="a function schedule(epoch, lr) returning the new rate")
         self.verbose = verbose
 
     def on_epoch_begin(self, epoch, logs=None):
         """Compute and set this epoch's rate."""
         lr = float(self.model.optimizer.learning_rate.numpy())
-        lr = float(self.schedule(epoch, lr))
+        new = self.schedule(epoch, lr)
+        try:
+            lr = float(new)
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(
+                f"LearningRateScheduler: the schedule returned {new!r} for epoch {epoch}; it "
+                "must return a number (the new learning rate)."
+            ) from None
         self.model.optimizer.learning_rate = lr
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")

@@ -6,6 +6,7 @@ import numpy as np
 
 from tinykeras.callbacks.base import Callback
 from tinykeras.callbacks.monitor import check_mode, maximize
+from tinykeras.utils import validation
 
 
 class EarlyStopping(Callback):
@@ -27,15 +28,21 @@ class EarlyStopping(Callback):
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
         super().__init__()
-        check_mode(mode, "EarlyStopping")
+        who = "EarlyStopping"
+        check_mode(mode, who)
+        if not isinstance(monitor, str):
+            raise validation.refuse(who, "monitor", "the name of a logged value, such as "
+                                    "'val_loss'", monitor)
         self.monitor = monitor
-        self.patience = patience
+        self.patience = validation.check_int("patience", patience, low=0, who=who)
         self.verbose = verbose
-        self.baseline = baseline
-        self.min_delta = abs(min_delta)
+        self.baseline = validation.check_float("baseline", baseline, allow_none=True, who=who)
+        self.min_delta = abs(validation.check_float("min_delta", min_delta, who=who))
         self.mode = mode
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = start_from_epoch
+        self.restore_best_weights = validation.check_bool(
+            "restore_best_weights", restore_best_weights, who=who)
+        self.start_from_epoch = validation.check_int("start_from_epoch", start_from_epoch,
+                                                     low=0, who=who)
         self._better = None
         self.on_train_begin()
 

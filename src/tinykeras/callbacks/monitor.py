@@ -4,13 +4,15 @@ ReduceLROnPlateau."""
 import numpy as np
 
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.utils import validation
 
 
 def check_mode(mode, who):
     """Refuse a ``mode`` other than auto/min/max, naming the callback."""
     if mode not in ("auto", "min", "max"):
         raise InvalidArgumentError(
-            f"{who}: unknown `mode`. Expected 'auto', 'min' or 'max'. Received: mode={mode!r}"
+            f"{who}: unknown `mode`. Expected 'auto', 'min' or 'max'. Received: mode={mode!r}."
+            + validation.did_you_mean(mode, ("auto", "min", "max"))
         )
 
 

@@ -68,6 +68,18 @@ class Layer:
         self._build_shape = input_shape
         self._output_shape = tuple(self.compute_output_shape(input_shape))
 
+    def _unbuild(self):
+        """Forget a build that failed part way (its weights, shapes and built flag)."""
+        dropped = {id(w) for w in self._weights}
+        for attr, value in list(vars(self).items()):
+            if isinstance(value, Variable) and id(value) in dropped:
+                setattr(self, attr, None)
+        self._weights = []
+        self.built = False
+        self._input_last_dim = None
+        self._build_shape = None
+        self._output_shape = None
+
     def compute_output_shape(self, input_shape):
         """Return the output shape for ``input_shape`` (same shape by default)."""
         return tuple(input_shape)
@@ -287,14 +299,14 @@ def _weight_array(value, var, index, layer):
 
 
 def _legacy_input_shape(kwargs):
+    batch = validation.check_int("batch_size", kwargs.get("batch_size"), low=1, allow_none=True)
     if kwargs.get("batch_input_shape") is not None:
-        return tuple(kwargs["batch_input_shape"])
+        return validation.check_shape("batch_input_shape", kwargs["batch_input_shape"],
+                                      batch=True)
     if kwargs.get("input_shape") is not None:
-        shape = kwargs["input_shape"]
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        return (kwargs.get("batch_size"),) + shape
+        return (batch,) + validation.check_shape("input_shape", kwargs["input_shape"])
     if kwargs.get("input_dim") is not None:
-        return (kwargs.get("batch_size"), int(kwargs["input_dim"]))
+        return (batch, validation.check_int("input_dim", kwargs["input_dim"], low=1))
     return None
 
 

@@ -5,6 +5,7 @@ from tinykeras.autodiff import ops
 from tinykeras.backend import xp
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
+from tinykeras.utils import validation
 from tinykeras.utils.serialization import drop_unknown_keys
 
 
@@ -37,14 +38,16 @@ class Dense(Layer):
             )
         self.units = int(units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self.use_bias = validation.check_bool("use_bias", use_bias, who="Dense")
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
+        # Initializers last: an unseeded one draws its seed from the global generator, which
+        # a refused argument above must leave alone.
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
         # The fused op computes matmul + bias + activation in one tape node.
         self._fused = activations.FUSED.get(self.activation)
         self.kernel = None

@@ -4,6 +4,7 @@ from tinykeras.backend import standardize_dtype
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.keras_tensor import KerasTensor, Node
+from tinykeras.utils import validation
 
 
 class InputLayer(Layer):
@@ -32,20 +33,19 @@ class InputLayer(Layer):
                 "You cannot pass both `shape` and `batch_shape` at the same time. "
                 f"Received: shape={shape}, batch_shape={batch_shape}"
             )
+        who = f"InputLayer '{self.name}'"
         if batch_shape is None:
             if shape is None:
                 raise InvalidArgumentError(
-                    "You must pass a `shape` argument to InputLayer or Input."
+                    "You must pass a `shape` argument to InputLayer or Input, such as "
+                    "Input(shape=(4,)) for samples of 4 features."
                 )
-            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            shape = validation.check_shape("shape", shape, who=who)
+            batch_size = validation.check_int("batch_size", batch_size, low=1, allow_none=True,
+                                              who=who)
             batch_shape = (batch_size,) + shape
-        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
-        for d in self.batch_shape[1:]:
-            if d is not None and d <= 0:
-                raise InvalidArgumentError(
-                    f"InputLayer '{self.name}': every axis must be positive or None. "
-                    f"Received: shape={self.batch_shape[1:]}"
-                )
+        self.batch_shape = validation.check_shape("batch_shape", batch_shape, who=who,
+                                                  batch=True)
         self.built = True
         self._build_shape = self.batch_shape
         self._output_shape = self.batch_shape

@@ -1,12 +1,13 @@
 """``Sequential``: a plain stack of layers, each feeding the next."""
 
 from tinykeras.autodiff import is_recording, wrap
-from tinykeras.errors import InvalidArgumentError
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.input_layer import InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
 from tinykeras.models import compiled
 from tinykeras.models.model import Model
+from tinykeras.utils import validation
 
 
 class Sequential(Model):
@@ -25,6 +26,11 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers: list[Layer] = []
         self._plain_layers: list[Layer] = []
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise InvalidTypeError(
+                f"Argument `layers` of Sequential must be a list of layers, such as "
+                f"[Input(shape=(4,)), Dense(1)]. Received: layers={layers!r}"
+            )
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -38,6 +44,11 @@ class Sequential(Model):
                     f"its first element. Received: {layer!r}"
                 )
             layer = layer.layer
+        if isinstance(layer, type) and issubclass(layer, Layer):
+            raise InvalidTypeError(
+                f"Sequential.add received the class {layer.__name__}, not a layer. Create the "
+                f"layer first: {layer.__name__}(...)."
+            )
         if not isinstance(layer, Layer):
             raise InvalidArgumentError(
                 "Only instances of `keras.Layer` can be added to a Sequential model. "
@@ -98,17 +109,28 @@ class Sequential(Model):
                     f"Sequential model '{self.name}' cannot be built: pass `input_shape` or "
                     "start the model with `Input(shape=...)`."
                 )
-        input_shape = tuple(input_shape)
+        input_shape = validation.check_shape("input_shape", input_shape, batch=True,
+                                             who=f"Sequential model '{self.name}'")
         if self.built and self._build_shape is not None:
             if tuple(self._build_shape[1:]) == input_shape[1:]:
                 return  # course tests call build() on models that are already built
-        if not self._layers or not isinstance(self._layers[0], InputLayer):
-            self._layers.insert(0, InputLayer(batch_shape=(None,) + input_shape[1:],
-                                              dtype=self.dtype))
+        saved = list(self._layers), [layer.built for layer in self.layers]
+        try:
+            if not self._layers or not isinstance(self._layers[0], InputLayer):
+                self._layers.insert(0, InputLayer(batch_shape=(None,) + input_shape[1:],
+                                                  dtype=self.dtype))
+                self._sync_layers()
+            x = self._layers[0].output
+            for layer in self.layers:
+                x = layer(x)
+        except Exception:
+            # A layer refused the shape: undo the partial build, so the model stays usable.
+            self._layers = saved[0]
             self._sync_layers()
-        x = self._layers[0].output
-        for layer in self.layers:
-            x = layer(x)
+            for layer, was_built in zip(self.layers, saved[1]):
+                if not was_built:
+                    layer._unbuild()
+            raise
         self._build_shape = tuple(self._layers[0].batch_shape)
         self._output_shape = tuple(x.shape)
         self.built = True

@@ -128,6 +128,22 @@ def check_instance_not_class(name, value, base, *, who=None):
     return value
 
 
+def check_shape(name, shape, *, who=None, batch=False):
+    """Return ``shape`` as a tuple of positive ints and ``None`` (unknown sizes); a bare int is
+    one axis (Keras 2's ``Input(shape=14)``). With ``batch``, the first axis is the batch."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    example = "(None, 4)" if batch else "(4,)"
+    if not isinstance(shape, (tuple, list)):
+        raise refuse(who, name, f"a tuple of positive integers such as {example}", shape)
+    for d in shape:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral)
+                              or d <= 0):
+            raise refuse(who, name, f"a tuple of sizes such as {example}", tuple(shape),
+                         "Every size must be positive (an integer), or None when not known yet")
+    return tuple(None if d is None else int(d) for d in shape)
+
+
 # -- data ------------------------------------------------------------------------------------------
 def first_nonfinite(array):
     """Return the index tuple of the first NaN or infinity in ``array``, or None.

@@ -4,8 +4,9 @@
 writes ``OUT_DIR/rank{r}.npz`` (final weights, history, predictions) and ``OUT_DIR/stdout{r}.txt``
 (everything the rank printed). Scenarios:
 
-- ``seed``: the course's seed network (400-25-15-1 sigmoid, BCE, Adam), shuffled global batches
-  of 64 over 1,000 rows (ragged last batch), 3 epochs; also evaluate and predict.
+- ``seed``: the course's seed network (400-25-15-1 sigmoid, BCE, Adam, accuracy), shuffled
+  global batches of 64 over 1,000 rows (ragged last batch), 3 epochs; evaluate (dict and list
+  forms) and predict.
 - ``classifier``: 20-32-16-3 relu/softmax with accuracy, validation data, EarlyStopping,
   ReduceLROnPlateau, CSVLogger, ModelCheckpoint (best weights) and a callback of its own marked
   ``chief_only`` that writes a file each epoch, clipnorm, verbose=1. Every file name carries
@@ -74,7 +75,7 @@ def main(scenario, out_dir, jit):
                 tk.layers.Dense(1, activation="sigmoid", name="layer3"),
             ])
             model.compile(optimizer=tk.optimizers.Adam(0.01), jit_compile=jit,
-                          loss=tk.losses.BinaryCrossentropy())
+                          loss=tk.losses.BinaryCrossentropy(), metrics=["accuracy"])
             callbacks = [RaiseOnRank1()] if scenario == "raise" else []
             history = model.fit(x, y, batch_size=64, epochs=3, verbose=0, callbacks=callbacks)
             xe, ye = x[:333], y[:333]
@@ -101,6 +102,11 @@ def main(scenario, out_dir, jit):
                                 callbacks=[stop, plateau, log, best, Checkpoint()])
             xe, ye = xv, yv
     evaluated = model.evaluate(xe, ye, batch_size=32, verbose=0, return_dict=True)
+    # The list form must carry the same global numbers (loss first, then the metrics).
+    as_list = model.evaluate(xe, ye, batch_size=32, verbose=0)
+    as_list = as_list if isinstance(as_list, list) else [as_list]
+    assert as_list == [evaluated["loss"]] + [evaluated[m.name] for m in model.metrics], (
+        as_list, evaluated)
     predicted = model.predict(xe, batch_size=40)
     hist = history.history
     np.savez(

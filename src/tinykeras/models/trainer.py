@@ -342,7 +342,8 @@ class Trainer:
             return logs
         if len(logs) == 1:
             return logs["loss"]
-        return [logs["loss"]] + [m.result() for m in self._metrics]
+        # From the logs, not the metric objects: over MPI ranks only the logs are global.
+        return [logs["loss"]] + [logs[m.name] for m in self._metrics]
 
     def _run_evaluation(self, source, cbs, dist=None):
         """Run the test steps over ``source`` with the test hooks; return the logs."""

@@ -38,6 +38,12 @@ def _classifier_data():
     return x[:500], y[:500], x[500:], y[500:]
 
 
+def _blas_pools():
+    from threadpoolctl import threadpool_info
+
+    return [p for p in threadpool_info() if p["user_api"] == "blas"]
+
+
 def main(scenario, out_dir, jit):
     import tinykeras as tk
     from tinykeras.distribute import MPIDataParallel
@@ -119,6 +125,7 @@ def main(scenario, out_dir, jit):
         iterations=np.asarray(model.optimizer.iterations.numpy()),
         learning_rate=np.asarray(model.optimizer.learning_rate.numpy()),
         allreduce_calls=strategy.stats["allreduce_calls"],
+        blas_threads=max([p["num_threads"] for p in _blas_pools()] or [0]),
     )
     sys.stdout.close()
 

@@ -32,13 +32,16 @@ def _mpiexec() -> str:
     return found
 
 
-def _run(scenario, out, ranks, jit, timeout=300):
-    """Run the worker on ``ranks`` ranks (1: plain python, no mpiexec)."""
+def _run(scenario, out, ranks, jit, timeout=300, pin=True):
+    """Run the worker on ``ranks`` ranks (1: plain python, no mpiexec); ``pin`` sets one BLAS
+    thread per process in the environment (else the strategy chooses)."""
     cmd = [sys.executable, str(WORKER), scenario, str(out), "1" if jit else "0"]
     if ranks > 1:
         cmd = [_mpiexec(), "-n", str(ranks), sys.executable, "-m", "mpi4py"] + cmd[1:]
-    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1"}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    env["PYTHONPATH"] = str(SRC)
+    if pin:
+        env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     out.mkdir(parents=True, exist_ok=True)
     # The timeout only guards against a hang; nothing here measures time.
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -191,3 +194,13 @@ def test_gradient_reducer_runs_before_clipping_on_both_paths(jit):
     assert calls == [[8]], "one call with the whole flat gradient buffer"
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_allclose(a, b - 0.1, rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_ranks_share_the_cores_for_blas_unless_told(tmp_path):
+    result = _run("seed", tmp_path, 2, True, pin=False)
+    assert result.returncode == 0, result.stderr
+    cores = len(os.sched_getaffinity(0))
+    for r in range(2):
+        threads = int(np.load(tmp_path / f"rank{r}.npz")["blas_threads"])
+        assert threads == max(1, cores // 2), (threads, cores)

@@ -87,3 +87,45 @@ def test_unexportable_layers_are_named(tmp_path):
     assert not (tmp_path / "l.onnx").exists()
     with pytest.raises(ValueError, match="format='onnx'"):
         model.export(tmp_path / "l.pb", format="tf_saved_model")
+
+
+def test_every_new_layer_exports(tmp_path):
+    """Rescaling, BatchNormalization (moving statistics), PReLU, noise layers (identity at
+    inference), LayerNormalization, ReLU options, Reshape, Flatten, ELU, UnitNormalization,
+    Softmax: onnxruntime predicts what tinykeras predicts."""
+    L = layers
+    tk.utils.set_random_seed(3)
+    model = tk.Sequential([
+        tk.Input((6,)), L.Rescaling(0.5, offset=0.1), L.Dense(8, use_bias=False),
+        L.BatchNormalization(momentum=0.5), L.PReLU(alpha_initializer="ones"),
+        L.Dropout(0.3), L.AlphaDropout(0.1), L.GaussianDropout(0.1), L.GaussianNoise(0.2),
+        L.Dense(8), L.LayerNormalization(), L.ReLU(max_value=1.5, negative_slope=0.1,
+                                                   threshold=0.2),
+        L.Reshape((2, 4)), L.Flatten(), L.ELU(alpha=0.7), L.UnitNormalization(),
+        L.Dense(3), L.Softmax()])
+    x = _x(32, 6)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(x, np.eye(3, dtype="float32")[np.arange(32) % 3], epochs=2, verbose=0)
+    model.export(tmp_path / "e.onnx")
+    np.testing.assert_allclose(_run(tmp_path / "e.onnx", x), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("options", [{}, {"max_value": 6.0}, {"negative_slope": 0.2},
+                                     {"threshold": 0.3}, {"negative_slope": 0.1,
+                                                          "threshold": 0.2, "max_value": 2.0}])
+def test_relu_layer_options_export(tmp_path, options):
+    model = tk.Sequential([tk.Input((5,)), layers.Dense(6), layers.ReLU(**options)])
+    model.export(tmp_path / "r.onnx")
+    x = _x() * 3
+    np.testing.assert_allclose(_run(tmp_path / "r.onnx", x), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_embedding_models_export_with_integer_inputs(tmp_path):
+    model = tk.Sequential([tk.Input((3,), dtype="int32"), layers.Embedding(10, 4),
+                           layers.Flatten(), layers.Dense(2)])
+    model.export(tmp_path / "emb.onnx")
+    x = np.array([[1, 2, 3], [9, 0, 4]], dtype="int32")
+    np.testing.assert_allclose(_run(tmp_path / "emb.onnx", x), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)

@@ -376,3 +376,45 @@ def test_tf_keras_213_keras_files_with_layer_checkpoint_dependencies(tmp_path):
     loaded = tk.models.load_model(tmp_path / "tf213.keras")
     x, _ = _data()
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def _all_layers_model(lib):
+    """Every trainable/stateful layer kind that issue 9 added, in one Sequential stack."""
+    L = lib.layers
+    return lib.Sequential([
+        lib.Input((6,)), L.Rescaling(0.5, offset=0.1), L.Dense(8, name="d1"),
+        L.BatchNormalization(momentum=0.9), L.PReLU(), L.Dropout(0.2, seed=3),
+        L.Dense(8, name="d2"), L.LayerNormalization(), L.ReLU(max_value=6.0),
+        L.GaussianNoise(0.1, seed=1), L.Reshape((2, 4)), L.Flatten(), L.ELU(alpha=0.7),
+        L.UnitNormalization(), L.Dense(3, name="d3"), L.Softmax()], name="every")
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_every_new_layer_saves_loads_and_trains_on(tmp_path, suffix):
+    x, _ = _data(32, 6)
+    y = np.eye(3, dtype="float32")[np.arange(32) % 3]
+    model = _all_layers_model(tk)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / f"e{suffix}")
+    loaded = tk.models.load_model(tmp_path / f"e{suffix}")
+    assert [type(la).__name__ for la in loaded.layers] == [
+        type(la).__name__ for la in model.layers]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    for a, b in zip(model.weights, loaded.weights):  # BatchNorm's moving stats included
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    tk.utils.set_random_seed(5)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    tk.utils.set_random_seed(5)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_embedding_models_round_trip(tmp_path):
+    model = tk.Sequential([tk.Input((3,), dtype="int32"), layers.Embedding(10, 4),
+                           layers.Flatten(), layers.Dense(1)])
+    model.save(tmp_path / "emb.keras")
+    loaded = tk.models.load_model(tmp_path / "emb.keras")
+    x = np.array([[1, 2, 3], [9, 0, 4]])
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -259,3 +259,58 @@ def test_keras3_legacy_writer_file_matches_a_forward_pass_by_hand(tmp_path, with
     compare(ours.predict(x.astype("float32"), verbose=0), by_hand, section="saving",
             item="Keras 3 legacy .h5 -> tinykeras", where="predict vs by hand",
             dtype="float32", rtol=1e-5, reference="by hand")
+
+
+def _every_layer(lib, noise=True):
+    L = lib.layers
+    # No bias before BatchNormalization: its gradient is zero up to rounding, and Adam turns
+    # rounding noise into full-size steps, so two libraries' biases would differ by design.
+    stack = [lib.Input((6,)), L.Rescaling(0.5, offset=0.1),
+             L.Dense(8, name="d1", use_bias=False), L.BatchNormalization(momentum=0.9),
+             L.PReLU()]
+    stack += [L.Dropout(0.2, seed=3)] if noise else []
+    stack += [L.Dense(8, name="d2"), L.LayerNormalization(), L.ReLU(max_value=6.0)]
+    stack += [L.GaussianNoise(0.1, seed=1)] if noise else []
+    stack += [L.Reshape((2, 4)), L.Flatten(), L.ELU(alpha=0.7), L.UnitNormalization(),
+              L.Dense(3, name="d3"), L.Softmax()]
+    return lib.Sequential(stack, name="every")
+
+
+@pytest.mark.parametrize("noise", [True, False], ids=["with noise layers", "trainable only"])
+@pytest.mark.parametrize("direction", ["tinykeras->keras", "keras->tinykeras"])
+def test_every_new_layer_both_ways(tmp_path, direction, noise):
+    x, y = _x(), _y("cce", 3)
+    src, dst = (tk, keras) if direction == "tinykeras->keras" else (keras, tk)
+    model = _every_layer(src, noise)
+    model.compile(optimizer=src.optimizers.Adam(0.01), loss="categorical_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    model.save(tmp_path / "e.keras")
+    loaded = (keras.saving.load_model if dst is keras else tk.models.load_model)(
+        tmp_path / "e.keras")
+    item = f"issue-9 layers {direction}" + (" with noise" if noise else "")
+    compare(loaded.predict(x, verbose=0), model.predict(x, verbose=0), section="saving",
+            item=item, where="predict", dtype="float32", rtol=1e-6)
+    for i, (a, b) in enumerate(zip(loaded.get_weights(), model.get_weights())):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=f"weight {i}")
+    if noise:
+        return  # the two libraries draw different noise: training on would differ
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for i, (a, b) in enumerate(zip(loaded.get_weights(), model.get_weights())):
+        compare(a, b, section="saving", item=item, where=f"weight {i} after one more epoch",
+                dtype="float32", rtol=1e-4)
+
+
+def test_embedding_both_ways(tmp_path):
+    x = np.array([[1, 2, 3], [9, 0, 4]])
+    theirs = keras.Sequential([keras.Input((3,), dtype="int32"),
+                               keras.layers.Embedding(10, 4), keras.layers.Flatten(),
+                               keras.layers.Dense(1)])
+    theirs.save(tmp_path / "k.keras")
+    ours = tk.models.load_model(tmp_path / "k.keras")
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="saving",
+            item="Embedding Keras -> tinykeras", where="predict", dtype="float32", rtol=1e-6)
+    ours.save(tmp_path / "t.keras")
+    again = keras.saving.load_model(tmp_path / "t.keras")
+    compare(ours.predict(x, verbose=0), again.predict(x, verbose=0), section="saving",
+            item="Embedding tinykeras -> Keras", where="predict", dtype="float32", rtol=1e-6)

@@ -166,9 +166,124 @@ def _dot(graph, layer, inputs):
     return graph.op("ReduceSum", [graph.op("Mul", [a, b]), axes], keepdims=1)
 
 
-@register_onnx_exporter("Dropout")
 def _identity(graph, layer, inputs):
-    return graph.op("Identity", inputs)  # inference: dropout does nothing
+    return graph.op("Identity", inputs)  # inference: the noise layers do nothing
+
+
+for _name in ("Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise"):
+    register_onnx_exporter(_name)(_identity)
+
+
+@register_onnx_exporter("ReLU")
+def _relu_layer(graph, layer, inputs):
+    # activations.relu's formula, step by step (slope below the threshold, then the cap).
+    (x,) = inputs
+    slope, cap, threshold = layer.negative_slope, layer.max_value, layer.threshold
+    if threshold:
+        mask = graph.op("Cast", [graph.op("Greater", [x, graph.const(threshold)])],
+                        to=graph.onnx.helper.np_dtype_to_tensor_dtype(graph.dtype))
+        out = graph.op("Mul", [x, mask])
+    else:
+        out = graph.op("Relu", [x])
+    if cap is not None:
+        out = graph.op("Clip", [out, graph.const(0.0), graph.const(float(cap))])
+    if slope:
+        shifted = graph.op("Sub", [graph.const(threshold), x]) if threshold else graph.op(
+            "Neg", [x])
+        negative = graph.op("Mul", [graph.op("Relu", [shifted]), graph.const(slope)])
+        out = graph.op("Sub", [out, negative])
+    return out
+
+
+@register_onnx_exporter("ELU")
+def _elu_layer(graph, layer, inputs):
+    return graph.op("Elu", inputs, alpha=float(layer.alpha))
+
+
+@register_onnx_exporter("Softmax")
+def _softmax_layer(graph, layer, inputs):
+    if not isinstance(layer.axis, int):
+        raise ValueError(f"Layer '{layer.name}': ONNX export of Softmax over several axes is "
+                         "not supported.")
+    return graph.op("Softmax", inputs, axis=int(layer.axis))
+
+
+@register_onnx_exporter("PReLU")
+def _prelu(graph, layer, inputs):
+    (x,) = inputs  # relu(x) - alpha * relu(-x)
+    negative = graph.op("Mul", [graph.const(layer.alpha.value), graph.op(
+        "Relu", [graph.op("Neg", [x])])])
+    return graph.op("Sub", [graph.op("Relu", [x]), negative])
+
+
+@register_onnx_exporter("BatchNormalization")
+def _batch_norm(graph, layer, inputs):
+    # Inference: (x - moving_mean) / sqrt(moving_variance + eps) * gamma + beta, folded.
+    shape = layer._broadcast[1:]
+    mean = np.reshape(layer.moving_mean.value, shape)
+    inv = 1.0 / np.sqrt(np.reshape(layer.moving_variance.value, shape) + layer.epsilon)
+    out = graph.op("Mul", [graph.op("Sub", [inputs[0], graph.const(mean)]), graph.const(inv)])
+    if layer.gamma is not None:
+        out = graph.op("Mul", [out, graph.const(np.reshape(layer.gamma.value, shape))])
+    if layer.beta is not None:
+        out = graph.op("Add", [out, graph.const(np.reshape(layer.beta.value, shape))])
+    return out
+
+
+@register_onnx_exporter("LayerNormalization")
+def _layer_norm(graph, layer, inputs):
+    if getattr(layer, "rms_scaling", False):
+        raise ValueError(f"Layer '{layer.name}': ONNX export of rms_scaling is not supported.")
+    (x,) = inputs
+    axes = [int(a) for a in layer._norm]  # ReduceMean takes axes as an attribute before opset 18
+    mean = graph.op("ReduceMean", [x], axes=axes, keepdims=1)
+    centered = graph.op("Sub", [x, mean])
+    var = graph.op("ReduceMean", [graph.op("Mul", [centered, centered])], axes=axes, keepdims=1)
+    inv = graph.op("Reciprocal", [graph.op("Sqrt", [graph.op(
+        "Add", [var, graph.const(layer.epsilon)])])])
+    out = graph.op("Mul", [centered, inv])
+    shape = layer._broadcast[1:]
+    if layer.gamma is not None:
+        out = graph.op("Mul", [out, graph.const(np.reshape(layer.gamma.value, shape))])
+    if layer.beta is not None:
+        out = graph.op("Add", [out, graph.const(np.reshape(layer.beta.value, shape))])
+    return out
+
+
+@register_onnx_exporter("UnitNormalization")
+def _unit_norm(graph, layer, inputs):
+    (x,) = inputs
+    axis = [layer.axis] if isinstance(layer.axis, int) else list(layer.axis)
+    axes = graph.const(axis, "axes", dtype=np.int64)
+    square_sum = graph.op("ReduceSum", [graph.op("Mul", [x, x]), axes], keepdims=1)
+    norm = graph.op("Sqrt", [graph.op("Max", [square_sum, graph.const(1e-12)])])
+    return graph.op("Div", [x, norm])
+
+
+@register_onnx_exporter("Embedding")
+def _embedding(graph, layer, inputs):
+    indices = graph.op("Cast", inputs, to=graph.onnx.TensorProto.INT64)
+    return graph.op("Gather", [graph.const(layer.embeddings.value, "embeddings"), indices],
+                    axis=0)
+
+
+@register_onnx_exporter("Flatten")
+def _flatten(graph, layer, inputs):
+    return graph.op("Flatten", inputs, axis=1)
+
+
+@register_onnx_exporter("Reshape")
+def _reshape(graph, layer, inputs):
+    shape = [0] + [int(d) for d in layer.target_shape]  # 0 keeps the batch size
+    return graph.op("Reshape", [inputs[0], graph.const(shape, "shape", dtype=np.int64)])
+
+
+@register_onnx_exporter("Rescaling")
+def _rescaling(graph, layer, inputs):
+    out = graph.op("Mul", [inputs[0], graph.const(layer.scale)])
+    if layer.offset is not None and np.any(np.asarray(layer.offset) != 0):
+        out = graph.op("Add", [out, graph.const(layer.offset)])
+    return out
 
 
 # -- models ----------------------------------------------------------------------------------------
@@ -221,7 +336,8 @@ def to_onnx(model, filepath=None, opset: int = OPSET):
                          f"has {len(inputs)}.")
     graph = Graph(model.dtype)
     onnx = graph.onnx
-    elem = onnx.helper.np_dtype_to_tensor_dtype(graph.dtype)
+    elem = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(inputs[0].dtype or model.dtype))
+    out_elem = onnx.helper.np_dtype_to_tensor_dtype(graph.dtype)
     shape = ["batch"] + [d if d is not None else f"dim{i}" for i, d in
                          enumerate(inputs[0].shape[1:], 1)]
     out = _export_model(graph, model, ["inputs"])
@@ -232,7 +348,7 @@ def to_onnx(model, filepath=None, opset: int = OPSET):
         onnx.helper.make_graph(
             graph.nodes, model.name,
             [onnx.helper.make_tensor_value_info("inputs", elem, shape)],
-            [onnx.helper.make_tensor_value_info("outputs", elem, out_shape)],
+            [onnx.helper.make_tensor_value_info("outputs", out_elem, out_shape)],
             graph.initializers),
         opset_imports=[onnx.helper.make_opsetid("", opset)],
         producer_name="tinykeras", ir_version=IR_VERSION)

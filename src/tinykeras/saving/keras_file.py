@@ -23,6 +23,7 @@ from tinykeras.saving.config import (
     model_to_config,
     parse_json,
 )
+from tinykeras.saving.rng_state import restore_rng_states, rng_states
 
 # The Keras format version we write (the config keys of Keras 3.5-3.13, which every Keras
 # from 3.5 on reads); tinykeras's own version goes in "producer".
@@ -45,7 +46,7 @@ def save_keras(model, filepath) -> None:
         "producer": f"tinykeras {__version__}",
         # Keras never reads metadata.json; tinykeras keeps the random generator's position
         # here, so that fit() after load_model() draws the same batches as without the break.
-        "tinykeras": {"rng_state": _rng_state()},
+        "tinykeras": {"rng_state": rng_states(model)},
     }
     weights = io.BytesIO()
     h5py = weights_h5.h5py_module()
@@ -57,27 +58,6 @@ def save_keras(model, filepath) -> None:
         zf.writestr(_CONFIG, json.dumps(config))
         zf.writestr(_WEIGHTS, weights.getvalue())
     atomic_write_bytes(filepath, out.getvalue())
-
-
-def _rng_state() -> dict:
-    state = global_rng().bit_generator.state
-    return {"bit_generator": state["bit_generator"], "state": state["state"],
-            "has_uint32": state["has_uint32"], "uinteger": state["uinteger"]}
-
-
-def restore_rng_state(state, source: str) -> None:
-    """Put the global generator back where ``save`` found it (checked before use)."""
-    rng = global_rng()
-    current = rng.bit_generator.state
-    ok = isinstance(state, dict) and state.get("bit_generator") == current["bit_generator"]
-    inner = state.get("state") if ok else None
-    ok = ok and isinstance(inner, dict) and set(inner) == set(current["state"]) and all(
-        isinstance(v, int) and 0 <= v < 2**128 for v in inner.values())
-    if not ok:
-        raise FileFormatError(f"{source}: metadata.json has an invalid random generator state.")
-    rng.bit_generator.state = {**current, "state": inner,
-                               "has_uint32": int(bool(state.get("has_uint32", 0))),
-                               "uinteger": int(state.get("uinteger", 0)) % 2**32}
 
 
 class KerasZip:
@@ -224,7 +204,7 @@ def load_keras(filepath, custom_objects=None, compile=True):
                                                             kz.source)
                 state = (metadata.get("tinykeras") or {}).get("rng_state")
                 if state is not None:
-                    restore_rng_state(state, kz.source)
+                    restore_rng_states(model, state, kz.source)
     return model
 
 

@@ -24,6 +24,7 @@ from tinykeras.saving.config import (
     serialize_compile_config,
     serialize_layer,
 )
+from tinykeras.saving.rng_state import restore_rng_states, rng_states
 
 _MAX_NAMES = 100_000
 
@@ -47,6 +48,8 @@ def save_legacy_h5(model, filepath, include_optimizer=True) -> None:
             training["optimizer_config"] = {"class_name": compile_config["optimizer"]["class_name"],
                                             "config": compile_config["optimizer"]["config"]}
             f.attrs["training_config"] = json.dumps(training)
+            # Keras ignores this attribute; tinykeras resumes fit() from it (rng_state.py).
+            f.attrs["tinykeras_rng_state"] = json.dumps(rng_states(model))
         write_model_weights(f.create_group("model_weights"), model)
         if compile_config is not None and model.optimizer.built:
             variables = model.optimizer.variables
@@ -183,6 +186,9 @@ def load_legacy_h5(filepath, custom_objects=None, compile=True):
             model.compile(**compile_args(training, custom_objects))
             if "optimizer_weights" in f:
                 _load_legacy_optimizer(model, f, source)
+            state = _attr_text(f.attrs.get("tinykeras_rng_state"), source, "tinykeras_rng_state")
+            if state is not None:
+                restore_rng_states(model, parse_json(state, f"{source}: rng state"), source)
     return model
 
 

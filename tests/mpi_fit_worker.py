@@ -14,6 +14,9 @@ writes ``OUT_DIR/rank{r}.npz`` (final weights, history, predictions) and ``OUT_D
 - ``seed1023``: ``seed`` on 1,023 rows: on 3 ranks the last batch (63 rows) gives rank 0 a
   share size it has not seen before (21) while ranks 1 and 2 have (a fast path that traces per
   batch shape must still join each step's Allreduce exactly once on every rank).
+- ``resume``: as ``seed``, but before ``fit`` rank 0 alone takes three steps with
+  ``train_on_batch`` (as if it had loaded a checkpoint): weights, Adam's slots and iterations
+  differ between the ranks until ``fit`` broadcasts rank 0's.
 - ``raise``: as ``seed``, but rank 1 raises in a callback during the second epoch.
 """
 
@@ -72,7 +75,7 @@ def main(scenario, out_dir, jit):
                 raise RuntimeError("rank 1 failed on purpose")
 
     with strategy.scope():
-        if scenario in ("seed", "seed1023", "raise"):
+        if scenario in ("seed", "seed1023", "resume", "raise"):
             x, y = _seed_data(1023 if scenario == "seed1023" else 1000)
             model = tk.Sequential([
                 tk.Input(shape=(400,)),
@@ -83,6 +86,9 @@ def main(scenario, out_dir, jit):
             model.compile(optimizer=tk.optimizers.Adam(0.01), jit_compile=jit,
                           loss=tk.losses.BinaryCrossentropy(), metrics=["accuracy"])
             callbacks = [RaiseOnRank1()] if scenario == "raise" else []
+            if scenario == "resume" and rank == 0:
+                for _ in range(3):
+                    model.train_on_batch(x[:64], y[:64])
             history = model.fit(x, y, batch_size=64, epochs=3, verbose=0, callbacks=callbacks)
             xe, ye = x[:333], y[:333]
         else:

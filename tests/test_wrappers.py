@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -108,6 +108,20 @@ def test_grid_search_in_two_processes_matches_the_sequential_search():
     np.testing.assert_allclose(parallel.cv_results_["mean_test_score"],
                                sequential.cv_results_["mean_test_score"], atol=1e-12)
     assert parallel.best_params_["classifier__fit_kwargs"] == {"epochs": 20}
+
+
+def test_randomized_search_over_model_and_fit_arguments():
+    X, y = _blobs()
+    space = {"model_kwargs": [{"hidden": h, "learning_rate": lr}
+                              for h in (2, 8, 32) for lr in (0.001, 0.05)],
+             "fit_kwargs": [{"epochs": e, "batch_size": b} for e in (1, 20) for b in (8, 64)]}
+    pipe = make_pipeline(StandardScaler(), _classifier())
+    space = {f"sklearnclassifier__{k}": v for k, v in space.items()}
+    search = RandomizedSearchCV(pipe, space, n_iter=4, cv=2, random_state=0).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    best = search.best_estimator_[-1]
+    assert best.model_.layers[0].units == best.model_kwargs["hidden"]
+    assert search.best_score_ == max(search.cv_results_["mean_test_score"])
 
 
 def test_random_state_makes_fits_reproducible_and_leaves_the_global_generator():

@@ -14,35 +14,8 @@ from state_snapshot import changed, snapshot
 import tinykeras as tk
 from tinykeras.errors import TinykerasError
 
-# Cases whose entry points are not hardened yet (strict: each must fail until fixed).
-PENDING = {
-    'Variable.assign: strings',
-    "Variable: 'abc'",
-    'Variable: None',
-    'Variable: a ragged list',
-    'GradientTape.gradient: a target that is not a Tensor',
-    'GradientTape.gradient: sources of strings',
-    'ops.add: (4, 3) + (4, 2)',
-    'ops.matmul: (4, 3) @ (4, 2)',
-    'ops.reshape: (4, 3) to (5,)',
-    'ops.sum: axis=5 of a 2-D array',
-    'ops.dense: x (2, 3) with a (4, 1) kernel',
-    "ops.convert_to_tensor: 'abc'",
-    'utils.to_categorical: label -1',
-    'utils.to_categorical: label 1.5',
-    'utils.to_categorical: label 3 with num_classes=3',
-    'initializers.RandomNormal: stddev=-1',
-    "initializers.Constant: value='a'",
-}
 
-
-def _param(case):
-    key = f"{case.entry}: {case.given}"
-    marks = [pytest.mark.xfail(strict=True, reason="not hardened yet")] if key in PENDING else []
-    return pytest.param(case, id=key, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.entry}: {c.given}" for c in CASES])
 def test_bad_input_is_refused_clearly_and_changes_nothing(case):
     world = World()
     before = snapshot(*world.objects())

@@ -18,6 +18,8 @@ from tinykeras import (
     constraints,
     data,
     datasets,
+    debugging,
+    errors,
     export,
     initializers,
     layers,
@@ -40,6 +42,6 @@ keras = _sys.modules[__name__]  # ``tf.keras`` and ``from tinykeras import keras
 __all__ = [
     "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable",
     "activations", "backend", "callbacks", "config", "constraints", "data", "datasets",
-    "export", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
-    "regularizers", "saving", "utils",
+    "debugging", "errors", "export", "initializers", "layers", "losses", "metrics", "models",
+    "ops", "optimizers", "regularizers", "saving", "utils",
 ]

@@ -133,6 +133,8 @@ class Constant(Initializer):
     """
 
     def __init__(self, value=0.0):
+        if np.asarray(value).dtype.kind not in "biuf":
+            raise validation.refuse("Constant", "value", "a number", value)
         if np.ndim(value) != 0:
             raise InvalidArgumentError(
                 "Constant initializer only takes a scalar `value`. "
@@ -233,8 +235,8 @@ class RandomNormal(RandomInitializer):
     """Draw from N(mean, stddev), by default N(0, 0.05)."""
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean = mean
-        self.stddev = stddev
+        self.mean = validation.check_float("mean", mean, who=type(self).__name__)
+        self.stddev = validation.check_float("stddev", stddev, low=0.0, who=type(self).__name__)
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None) -> np.ndarray:
@@ -252,8 +254,8 @@ class TruncatedNormal(RandomInitializer):
     """Draw from N(mean, stddev) truncated at 2 stddev (values beyond are redrawn)."""
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean = mean
-        self.stddev = stddev
+        self.mean = validation.check_float("mean", mean, who=type(self).__name__)
+        self.stddev = validation.check_float("stddev", stddev, low=0.0, who=type(self).__name__)
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None) -> np.ndarray:

@@ -14,6 +14,7 @@ from tinykeras.autodiff.core import op, wrap
 from tinykeras.autodiff.dtypes import as_dtype, raw
 from tinykeras.autodiff.tape import GradientTape
 from tinykeras.autodiff.tensor import Tensor
+from tinykeras.errors import InvalidArgumentError
 
 
 def _flatten(x):
@@ -255,6 +256,11 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     """``x`` as a Tensor (Python floats in floatx), cast to ``dtype`` if given."""
     if isinstance(x, Tensor):
         return x if dtype is None else cast(x, dtype)
+    if np.asarray(x).dtype.kind not in "biufc":
+        raise InvalidArgumentError(
+            f"convert_to_tensor: tinykeras tensors are numeric. Received {x!r:.60} of dtype "
+            f"{np.asarray(x).dtype}; convert it first, e.g. np.asarray(x, dtype='float32')."
+        )
     if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
         arr = np.asarray(x)
         if arr.dtype == np.int64:  # Python ints are int32 in Keras

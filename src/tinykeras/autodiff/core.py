@@ -5,8 +5,10 @@ import inspect
 
 import numpy as np
 
+from tinykeras import debugging
 from tinykeras.autodiff import tape as _tape
 from tinykeras.autodiff.tensor import Tensor, wrap  # noqa: F401 - re-exported
+from tinykeras.errors import InvalidArgumentError, TinykerasError
 
 
 def op(fn=None, *, arity: int | None = None):
@@ -27,9 +29,18 @@ def op(fn=None, *, arity: int | None = None):
     def apply(*args, **kwargs):
         inputs = args[:n]
         arrays = [a.value if isinstance(a, Tensor) else a for a in inputs]
-        out, vjp = fn(*arrays, *args[len(inputs):], **kwargs)
+        try:
+            out, vjp = fn(*arrays, *args[len(inputs):], **kwargs)
+        except TinykerasError:
+            raise
+        except (ValueError, TypeError, IndexError) as exc:
+            # NumPy's own words (gufunc signatures, broadcasting) name no op: say which.
+            raise _op_error(fn.__name__, arrays, exc) from exc
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # full reductions give NumPy scalars; keep arrays throughout
+        if debugging.ENABLED:
+            debugging.check_output(fn.__name__, arrays, out)
+            vjp = debugging.checked_vjp(fn.__name__, arrays, vjp)
         result = Tensor.__new__(Tensor)
         result.value = out
         result._rg = False
@@ -55,3 +66,11 @@ def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape)
+
+
+def _op_error(name, arrays, exc) -> InvalidArgumentError:
+    shapes = ", ".join(str(np.shape(a)) for a in arrays)
+    return InvalidArgumentError(
+        f"ops.{name} cannot take inputs of shapes {shapes}: {exc}. Check that the shapes "
+        "agree (broadcasting, matmul's inner sizes, axes within the rank)."
+    )

@@ -8,8 +8,9 @@ import math
 
 import numpy as np
 
+from tinykeras import debugging
 from tinykeras.autodiff import tape as _tape
-from tinykeras.autodiff.core import op, wrap
+from tinykeras.autodiff.core import _op_error, op, wrap
 from tinykeras.autodiff.tensor import Tensor
 
 SELU_ALPHA = 1.6732632423543772
@@ -197,7 +198,10 @@ def dense(x, kernel, bias=None, activation="linear"):
     xv = x.value if isinstance(x, Tensor) else x
     kv = kernel.value if isinstance(kernel, Tensor) else kernel
     bv = bias if bias is None or not isinstance(bias, Tensor) else bias.value
-    z = np.matmul(xv, kv)
+    try:
+        z = np.matmul(xv, kv)
+    except (ValueError, TypeError) as exc:
+        raise _op_error("dense", (xv, kv), exc) from exc
     if bv is not None:
         z += bv  # z is a fresh array, so adding in place is safe
     if activation == "softmax":
@@ -221,6 +225,10 @@ def dense(x, kernel, bias=None, activation="linear"):
             return vjp_z(y * (g - np.sum(g * y, axis=-1, keepdims=True)), needs)
         return vjp_z(g if df is None else g * df(z, y), needs)
 
+    if debugging.ENABLED:
+        debugging.check_output(f"dense (x @ kernel + bias, then {activation})",
+                               [xv, kv] + ([] if bv is None else [bv]), y)
+        vjp_y = debugging.checked_vjp("dense", [xv, kv], vjp_y)
     out = wrap(y)
     with_logits = activation in ("sigmoid", "softmax")
     if with_logits:

@@ -11,7 +11,7 @@ from itertools import repeat
 import numpy as np
 
 from tinykeras.autodiff.tensor import Tensor, wrap
-from tinykeras.errors import InvalidArgumentError
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 
 # The tapes currently recording. Ops check this list first, so that with no tape (predict,
 # plain calls) recording costs one truth test.
@@ -99,14 +99,24 @@ class GradientTape:
                 "`unconnected_gradients` must be 'none' or 'zero'. "
                 f"Received: unconnected_gradients={unconnected_gradients!r}"
             )
-        self._used = True
         targets = target if isinstance(target, (list, tuple)) else [target]
         targets = _flatten(targets)
+        if not all(map(isinstance, targets, repeat(Tensor))):
+            raise InvalidTypeError(
+                "GradientTape.gradient: `target` must be a Tensor computed inside the tape (or "
+                f"a list of them). Received: {_kinds(target)}"
+            )
         seeds = _flatten(output_gradients) if output_gradients is not None else None
         # map() with builtins keeps this per-step bookkeeping out of Python frames.
         flat = isinstance(sources, (list, tuple)) and all(
             map(isinstance, sources, repeat(Tensor)))
         leaves = sources if flat else _flatten(sources)
+        if not flat and not all(map(isinstance, leaves, repeat(Tensor))):
+            raise InvalidTypeError(
+                "GradientTape.gradient: `sources` must be Variables or Tensors (or nested lists "
+                f"of them), such as model.trainable_variables. Received: {_kinds(sources)}"
+            )
+        self._used = True
         grads = backward(self._nodes, targets, seeds, keep=set(map(id, leaves)))
         if not self.persistent:
             self._nodes = []
@@ -166,6 +176,13 @@ class _Paused:
         if self._was_active:
             _ACTIVE.append(self.tape)
         return False
+
+
+def _kinds(x) -> str:
+    """Describe what was passed instead of Tensors, for the error message."""
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of " + ", ".join(sorted({type(v).__name__ for v in x}))
+    return f"{x!r:.60} of type {type(x).__name__}"
 
 
 def _raw(x):

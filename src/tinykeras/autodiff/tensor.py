@@ -207,7 +207,19 @@ class Variable(Tensor):
             dtype = standardize_dtype(dtype)
             initial_value = initial_value(shape, dtype)
         raw = _raw(initial_value)
-        value = np.array(raw, copy=True)
+        if raw is None:
+            raise InvalidArgumentError(
+                "Argument `initial_value` of Variable is required: an array-like, or an "
+                "initializer together with `shape`."
+            )
+        try:
+            value = np.array(raw, copy=True)
+        except (ValueError, TypeError) as exc:
+            raise InvalidArgumentError(
+                f"Argument `initial_value` of Variable could not become an array ({exc}). Pass "
+                "a rectangular array of numbers."
+            ) from None
+        _check_numeric(value, "initial_value", "Variable")
         if dtype is not None:
             value = value.astype(standardize_dtype(dtype), copy=False)
         elif value.dtype.kind == "f" and not isinstance(raw, (np.ndarray, np.generic)):
@@ -227,6 +239,7 @@ class Variable(Tensor):
     def assign(self, value):
         """Write ``value`` into the variable in place (same shape), casting to its dtype."""
         value = _raw(value)
+        _check_numeric(value, "value", f"Variable '{self.path}'.assign")
         if np.shape(value) != self.value.shape:
             raise InvalidArgumentError(
                 f"Cannot assign a value of shape {np.shape(value)} to variable "
@@ -257,6 +270,15 @@ class Variable(Tensor):
         return (
             f"<tf.Variable '{self.path}:0' shape={tuple(self.value.shape)} "
             f"dtype={self.dtype}, numpy=\n{self.value!r}>"
+        )
+
+
+def _check_numeric(value, name, who):
+    kind = value.dtype.kind if isinstance(value, np.ndarray) else np.asarray(value).dtype.kind
+    if kind not in "biuf":
+        raise InvalidArgumentError(
+            f"{who}: argument `{name}` must be numeric (int, float or bool). Received: "
+            f"{value!r:.60}"
         )
 
 

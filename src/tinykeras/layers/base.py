@@ -2,11 +2,11 @@
 
 import inspect
 
-from tinykeras import initializers, regularizers
+from tinykeras import debugging, initializers, regularizers
 from tinykeras.autodiff import Tensor, Variable, ops, wrap
 from tinykeras.backend import floatx, standardize_dtype, xp
 from tinykeras.backend.limits import charge_weight
-from tinykeras.errors import InvalidArgumentError, InvalidTypeError
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError, NonFiniteValueError
 from tinykeras.layers.keras_tensor import KerasTensor, Node
 from tinykeras.utils import validation
 from tinykeras.utils.naming import to_snake_case, unique_name
@@ -112,9 +112,13 @@ class Layer:
         last = self._input_last_dim
         if last is not None and (inputs.value.ndim < 2 or inputs.value.shape[-1] != last):
             self._check_input(inputs.value.shape)
-        if self._call_takes_training:
-            return self.call(inputs, training=bool(training), **kwargs)
-        return self.call(inputs, **kwargs)
+        try:
+            if self._call_takes_training:
+                return self.call(inputs, training=bool(training), **kwargs)
+            return self.call(inputs, **kwargs)
+        except NonFiniteValueError as err:  # check_numerics: say which layer (free otherwise)
+            debugging.name_layer(err, self.name)
+            raise
 
     def call(self, inputs):
         """Compute the output (the base layer is the identity)."""

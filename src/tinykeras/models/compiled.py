@@ -13,6 +13,8 @@ what Keras's ``jit_compile`` buys with XLA. ``tests/test_compiled_step.py`` chec
 paths take the same steps.
 """
 
+import math
+
 import numpy as np
 
 from tinykeras import losses
@@ -26,6 +28,7 @@ from tinykeras.autodiff.nn_ops import (
     softmax_crossentropy_with_logits,
     sparse_softmax_crossentropy_with_logits,
 )
+from tinykeras.errors import NonFiniteLossError
 from tinykeras.layers.core import Dense
 
 # Activations computed into a preallocated buffer; the others allocate as in the tape path.
@@ -121,6 +124,8 @@ class CompiledStep:
         if result is None:
             return None
         loss, gz = result
+        if not math.isfinite(loss):  # refuse before the update: the weights stay good
+            raise NonFiniteLossError(f"the loss is {loss}")
         # Backward: gradients into the optimizer's buffer, then through each activation.
         for i in range(len(self.layers) - 1, -1, -1):
             a_prev = outs[i - 1] if i else x

@@ -1,5 +1,6 @@
 """``Sequential``: a plain stack of layers, each feeding the next."""
 
+from tinykeras import debugging
 from tinykeras.autodiff import is_recording, wrap
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.layers.base import Layer
@@ -138,7 +139,7 @@ class Sequential(Model):
     def call(self, inputs, training=False):
         """Run the layers in order."""
         layers = self.layers
-        if not is_recording() and compiled.is_dense_stack(layers):
+        if not is_recording() and compiled.is_dense_stack(layers) and not debugging.ENABLED:
             # Nothing to differentiate: the same arithmetic without per-layer bookkeeping.
             first = layers[0]
             if inputs.value.ndim < 2 or inputs.value.shape[-1] != first._input_last_dim:

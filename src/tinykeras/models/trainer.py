@@ -7,19 +7,21 @@ For stacks of Dense layers ``fit`` runs the same arithmetic compiled (``models/c
 unless ``compile(jit_compile=False)`` asks for this step.
 """
 
+import math
 from functools import partial
 
 import numpy as np
 
-from tinykeras import distribute
+from tinykeras import debugging, distribute
 from tinykeras import losses as losses_module
 from tinykeras import metrics as metrics_module
 from tinykeras import optimizers as optimizers_module
 from tinykeras.autodiff import GradientTape
 from tinykeras.backend import global_rng
-from tinykeras.callbacks import CallbackList, History, ProgbarLogger
-from tinykeras.errors import InvalidArgumentError
+from tinykeras.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
+from tinykeras.errors import InvalidArgumentError, NonFiniteLossError
 from tinykeras.models import compiled, data, sources
+from tinykeras.models.interrupts import InterruptGuard
 from tinykeras.utils import validation
 from tinykeras.utils.progbar import resolve_verbose
 
@@ -100,11 +102,14 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+        value = float(loss.value)
+        if not math.isfinite(value):  # refuse before the update: the weights stay good
+            raise NonFiniteLossError(f"the loss is {value}")
         grads = tape.gradient(loss, variables)
         self.optimizer.apply(grads, variables)  # also applies any weight constraints
         if self._metric_ids:
             self._update_metrics(y, y_pred, sample_weight)
-        return float(loss.value)
+        return value
 
     def _fit_step(self, x, y, sample_weight=None):
         """One step of ``fit``: the compiled step when it applies, else ``train_step``."""
@@ -163,7 +168,9 @@ class Trainer:
             self.optimizer.build(self._train_variables)
         # The fused step when it applies (see models/compiled.py); train_step otherwise.
         self._compiled_step = None
-        if self.jit_compile and not self.run_eagerly and not self._overrides_user_code():
+        if self.jit_compile and not self.run_eagerly and not self._overrides_user_code() and (
+            not debugging.ENABLED  # check_numerics needs every op: the tape step
+        ):
             self._compiled_step = compiled.CompiledStep.build(self)
 
     def _overrides_user_code(self) -> bool:
@@ -243,32 +250,37 @@ class Trainer:
         if self._initial_epoch is not None:
             initial_epoch = self._initial_epoch
         logs = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            cbs.call("on_epoch_begin", epoch, {})
-            for step, batch in enumerate(train.epoch()):
-                if batch_begin:
-                    cbs.call("on_train_batch_begin", step, {})
-                if iterable:
-                    xb, yb, swb = self._prepare_batch(batch, class_weight)
-                else:
-                    xb, yb, swb = batch
-                loss = fit_step(xb, yb, swb)
-                self._loss_total += loss * len(xb)
-                self._loss_count += len(xb)
-                if batch_end:
-                    cbs.call("on_train_batch_end", step, current_logs() if batch_logs else None)
+        guard = InterruptGuard(self)
+        with guard:  # Ctrl-C: stop after the current batch (models/interrupts.py)
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                cbs.call("on_epoch_begin", epoch, {})
+                for step, batch in enumerate(train.epoch()):
+                    if batch_begin:
+                        cbs.call("on_train_batch_begin", step, {})
+                    if iterable:
+                        xb, yb, swb = self._prepare_batch(batch, class_weight)
+                    else:
+                        xb, yb, swb = batch
+                    try:
+                        loss = fit_step(xb, yb, swb)
+                    except NonFiniteLossError as err:  # the update of this batch was not applied
+                        loss = _non_finite_loss(err, cbs, epoch, step)
+                    self._loss_total += loss * len(xb)
+                    self._loss_count += len(xb)
+                    if batch_end:
+                        cbs.call("on_train_batch_end", step, current_logs() if batch_logs else None)
+                    if self.stop_training:
+                        break
+                if (iterable and train.exhausted) or guard.caught:
+                    break  # a generator ran dry before this epoch, or Ctrl-C: no epoch to report
+                logs = current_logs()
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._run_evaluation(val, cbs, dist)
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                cbs.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
-            if iterable and train.exhausted:
-                break  # the generator ran dry before this epoch: no epoch to report
-            logs = current_logs()
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._run_evaluation(val, cbs, dist)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            cbs.call("on_epoch_end", epoch, logs)
-            if self.stop_training:
-                break
         cbs.call("on_train_end", logs)
         if dist is not None:
             dist.end_fit(self)
@@ -394,7 +406,9 @@ class Trainer:
             if dist is not None:  # several MPI ranks: each predicts a block, all get every row
                 return dist.predict(self, x, batch_size, steps, callbacks)
         layers = self.layers
-        if compiled.is_dense_stack(layers) and not self._overrides_user_code():
+        if compiled.is_dense_stack(layers) and not self._overrides_user_code() and (
+            not debugging.ENABLED
+        ):
             run = partial(compiled.forward, layers)  # no tensors or tape: the same arithmetic
         else:
             run = self._call_to_array
@@ -577,6 +591,20 @@ def _refuse_arrays_with_source(y, sample_weight, validation_split):
             "`validation_split` is only supported for NumPy arrays and array-likes, not for a "
             "generator, dataset or PyDataset. Pass `validation_data=` instead."
         )
+
+
+def _non_finite_loss(err, cbs, epoch, step) -> float:
+    """A batch's loss was NaN/inf and its update skipped: with TerminateOnNaN, report NaN and
+    let it stop training (Keras's way); otherwise stop here, saying where and what to try."""
+    if any(isinstance(cb, TerminateOnNaN) for cb in cbs.callbacks):
+        return math.nan
+    raise NonFiniteLossError(
+        f"Training stopped at epoch {epoch + 1}, batch {step}: {err}. That batch's update was "
+        "not applied, so the model keeps the weights of the last good step. Common causes: a "
+        "learning rate too high, unscaled inputs, labels outside the loss's range. "
+        "tinykeras.debugging.enable_check_numerics() names the first layer and op that "
+        "produce a non-finite value."
+    ) from None
 
 
 def validation_data_str(value) -> str:

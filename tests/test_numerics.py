@@ -1,0 +1,135 @@
+"""Numerical trouble: NaN/inf losses stop training at the last good step, check_numerics
+names the layer and op, TerminateOnNaN keeps working, Ctrl-C keeps the trained weights."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import tinykeras as tk
+from tinykeras import callbacks, initializers
+from tinykeras.errors import NonFiniteLossError, NonFiniteValueError
+from tinykeras.layers import Dense, Input
+from tinykeras.models import Sequential
+
+
+def _exploding(jit=True):
+    """A linear regression that SGD with a huge rate sends to infinity in a few steps."""
+    model = Sequential([Input(shape=(3,)), Dense(1, name="out")])
+    model.compile(optimizer=tk.optimizers.SGD(1e6), loss="mse", jit_compile=jit)
+    x = np.full((64, 3), 100.0, dtype="float32")
+    y = np.ones((64, 1), dtype="float32")
+    return model, x, y
+
+
+class _Recorder(callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = None
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.weights = self.model.get_weights()
+        self.batches += 1
+
+
+@pytest.mark.parametrize("jit", [True, False], ids=["compiled step", "tape step"])
+def test_a_non_finite_loss_stops_training_at_the_last_good_step(jit):
+    model, x, y = _exploding(jit)
+    rec = _Recorder()
+    with pytest.raises(NonFiniteLossError, match=r"epoch \d+, batch \d+.*not applied") as info:
+        model.fit(x, y, batch_size=8, epochs=5, shuffle=False, verbose=0, callbacks=[rec])
+    assert "enable_check_numerics" in str(info.value)
+    assert rec.batches >= 1  # it trained some batches first
+    for kept, now in zip(rec.weights, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)  # the refused batch changed nothing
+
+
+def test_terminate_on_nan_still_stops_training_quietly(capsys):
+    model, x, y = _exploding()
+    history = model.fit(x, y, batch_size=8, epochs=5, shuffle=False, verbose=0,
+                        callbacks=[callbacks.TerminateOnNaN()])
+    assert "Invalid loss, terminating training" in capsys.readouterr().out
+    assert model.stop_training
+    assert len(history.history.get("loss", [])) <= 1
+
+
+def test_check_numerics_names_the_layer_the_op_and_the_input_range():
+    model = Sequential([Input(shape=(2,)), Dense(4, activation="relu", name="hidden"),
+                        Dense(1, activation="exponential", name="boom",
+                              kernel_initializer=initializers.Constant(50.0))])
+    x = np.full((3, 2), 10.0, dtype="float32")
+    assert np.isinf(model.predict(x, verbose=0)).all()  # silently infinite without the check
+    tk.debugging.enable_check_numerics()
+    try:
+        with pytest.raises(NonFiniteValueError, match=r"Layer 'boom'.*op '.*exp.*'.*infinity "
+                           r"from finite inputs.*range \["):
+            model.predict(x, verbose=0)
+    finally:
+        tk.debugging.disable_check_numerics()
+
+
+def test_check_numerics_catches_a_nan_gradient_in_the_backward_pass():
+    v = tk.Variable(np.zeros(2))
+    tk.debugging.enable_check_numerics()
+    try:
+        with tk.GradientTape() as tape:
+            loss = tk.ops.sum(tk.ops.sqrt(v))  # sqrt'(0) = inf
+        with pytest.raises(NonFiniteValueError, match="gradient of op 'sqrt'"):
+            tape.gradient(loss, [v])
+    finally:
+        tk.debugging.disable_check_numerics()
+
+
+def test_check_numerics_off_costs_no_behaviour_change():
+    model, x, y = _exploding()
+    assert not tk.debugging.check_numerics_enabled()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x[:8] / 100, y[:8], verbose=0)
+
+
+class _CtrlC(callbacks.Callback):
+    """Sends SIGINT to this process at one batch, as a user's Ctrl-C would."""
+
+    def __init__(self, at_batch, times=1):
+        super().__init__()
+        self.at_batch, self.times = at_batch, times
+        self.seen = self.ended = 0
+        self.weights = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.at_batch:
+            for _ in range(self.times):
+                os.kill(os.getpid(), signal.SIGINT)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.weights = self.model.get_weights()
+
+    def on_train_end(self, logs=None):
+        self.ended += 1
+
+
+def test_ctrl_c_stops_after_the_current_batch_keeping_its_weights(capsys):
+    model = Sequential([Input(shape=(3,)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.random.default_rng(0).random((64, 3)), np.zeros((64, 1))
+    stop = _CtrlC(at_batch=5)
+    history = model.fit(x, y, batch_size=8, epochs=10, verbose=0, callbacks=[stop])
+    assert stop.seen == 5 and stop.ended == 1  # that batch finished; on_train_end ran
+    assert int(model.optimizer.iterations.numpy()) == 5
+    for kept, now in zip(stop.weights, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+    assert history.history == {}  # no epoch completed
+    assert "Interrupted" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_a_second_ctrl_c_exits_at_once():
+    model = Sequential([Input(shape=(3,)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.zeros((64, 3)), np.zeros((64, 1))
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, batch_size=8, epochs=3, verbose=0, callbacks=[_CtrlC(2, times=2)])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -40,8 +40,9 @@ def test_history_decision_regions_images_and_model_render(tmp_path):
                                transpose=True, cols=5)
     assert sum(1 for ax in fig.axes if ax.images) == 10
     _png(tmp_path / "g.png")
-    plotting.plot_model(model, path=tmp_path / "m.png")
+    tf.keras.utils.plot_model(model, to_file=tmp_path / "m.png", show_shapes=True)
     _png(tmp_path / "m.png")
+    assert tf.keras.utils.plot_history is plotting.plot_history
 
 
 def test_bad_plot_inputs_are_refused_with_the_shape():

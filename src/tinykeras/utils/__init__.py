@@ -1,8 +1,15 @@
-"""Utilities: seeding, label encoding, the progress bar and PyDataset."""
+"""Utilities: seeding, label encoding, the progress bar, PyDataset and plots."""
 
 import numpy as np
 
 from tinykeras.backend import set_random_seed
+from tinykeras.utils.plotting import (  # matplotlib is imported only when a plot is drawn
+    plot_decision_boundary,
+    plot_history,
+    plot_images,
+    plot_model,
+    plot_training,
+)
 from tinykeras.utils.progbar import Progbar, set_progress_style
 from tinykeras.utils.py_dataset import PyDataset, Sequence
 
@@ -39,5 +46,6 @@ def to_categorical(x, num_classes=None):
     return (labels[..., None] == np.arange(num_classes)).astype(floatx())
 
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "set_progress_style", "set_random_seed",
+__all__ = ["Progbar", "PyDataset", "Sequence", "plot_decision_boundary", "plot_history",
+           "plot_images", "plot_model", "plot_training", "set_progress_style", "set_random_seed",
            "to_categorical"]

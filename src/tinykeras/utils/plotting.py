@@ -158,8 +158,13 @@ def plot_training(history, images, y_true, y_pred, path=None, transpose=False, c
     return _finish(fig, path)
 
 
-def plot_model(model, path=None):
-    """Draw the model as a column of boxes, one per layer, with its output shape and size."""
+def plot_model(model, to_file=None, path=None, **kwargs):
+    """Draw the model as a column of boxes, one per layer, with its output shape and size.
+
+    ``to_file`` (Keras's name) or ``path`` is the PNG to write; Keras's other options
+    (``show_shapes``, ``dpi``...) are accepted and ignored: shapes are always shown.
+    """
+    path = to_file if to_file is not None else path
     rows = []
     for layer in model.layers:
         shape = getattr(layer, "_output_shape", None)

@@ -6,6 +6,7 @@
 ``tf.nn.softmax``, ``tf.reduce_sum``...; see ``tinykeras.facade``).
 """
 
+import importlib as _importlib
 import sys as _sys
 
 __version__ = "0.1.0"
@@ -37,11 +38,13 @@ from tinykeras.facade import *  # noqa: E402, F403 - the ``tf.*`` names (tinyker
 from tinykeras.layers import Input, Layer
 from tinykeras.models import Model, Sequential
 
+# keras.random, which also serves tf.random (it replaces the facade's namespace of that name).
+random = _importlib.import_module("tinykeras.random")
 keras = _sys.modules[__name__]  # ``tf.keras`` and ``from tinykeras import keras``: tinykeras
 
 __all__ = [
     "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable",
     "activations", "backend", "callbacks", "config", "constraints", "data", "datasets",
     "debugging", "errors", "export", "initializers", "layers", "losses", "metrics", "models",
-    "ops", "optimizers", "regularizers", "saving", "utils",
+    "ops", "optimizers", "random", "regularizers", "saving", "utils",
 ]

@@ -103,6 +103,28 @@ class Metric:
             raise validation.refuse(type(self).__name__, "dtype", "a float dtype such as "
                                     "'float32' (a metric averages)", dtype)
 
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """Create and track a non-trainable state Variable (Keras 3's custom-metric API);
+        the default ``reset_state`` puts every one back to its initial value."""
+        from tinykeras import initializers
+        from tinykeras.autodiff import Variable
+
+        dtype = dtype or self.dtype
+        init = initializers.get(initializer)
+        shape = tuple(int(d) for d in (shape or ()))
+        var = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=False, name=name)
+        var.path = f"{self.name}/{name}"
+        self.__dict__.setdefault("_state_variables", []).append((var, var.numpy()))
+        return var
+
+    add_weight = add_variable
+
+    @property
+    def variables(self) -> list:
+        """The state Variables made with ``add_variable``."""
+        return [v for v, _ in self.__dict__.get("_state_variables", ())]
+
     def update_state(self, *args, **kwargs):
         """Add a batch to the running state."""
         raise NotImplementedError
@@ -112,8 +134,14 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self):
-        """Clear the running state."""
-        raise NotImplementedError
+        """Clear the running state (the variables of ``add_variable`` to their first values)."""
+        state = self.__dict__.get("_state_variables")
+        if not state:
+            raise NotImplementedError(
+                f"Metric '{self.name}' keeps no variables made with `add_variable`, so it must "
+                "define `reset_state()` itself.")
+        for var, initial in state:
+            var.assign(initial)
 
     def __call__(self, *args, **kwargs):
         """Update with one batch and return the running result."""
@@ -161,9 +189,10 @@ class Mean(Metric):
             self.total += float(np.sum(values))
             self.count += values.size
             return
-        sw = np.broadcast_to(np.asarray(_np(sample_weight), dtype=self.dtype).reshape(
-            np.shape(sample_weight) + (1,) * (values.ndim - np.ndim(sample_weight))
-        ), values.shape)
+        sw = np.asarray(_np(sample_weight), dtype=self.dtype)
+        while sw.ndim > values.ndim and sw.shape[-1] == 1:  # (n, 1) weights for (n,) values
+            sw = sw[..., 0]
+        sw = np.broadcast_to(sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim)), values.shape)
         self.total += float(np.sum(values * sw))
         self.count += float(np.sum(sw))
 

@@ -7,6 +7,7 @@ from tinykeras.autodiff import Tensor, Variable, ops, wrap
 from tinykeras.backend import floatx, standardize_dtype, xp
 from tinykeras.backend.limits import charge_weight
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError, NonFiniteValueError
+from tinykeras.layers import tracking
 from tinykeras.layers.keras_tensor import KerasTensor, Node
 from tinykeras.utils import validation
 from tinykeras.utils.naming import to_snake_case, unique_name
@@ -66,7 +67,9 @@ class Layer:
         self.build(input_shape)
         self.built = True
         self._build_shape = input_shape
-        self._output_shape = tuple(self.compute_output_shape(input_shape))
+        out = self.compute_output_shape(input_shape)
+        self._output_shape = [tuple(o) for o in out] if out and isinstance(
+            out[0], (list, tuple)) else tuple(out)
 
     def _unbuild(self):
         """Forget a build that failed part way (its weights, shapes and built flag)."""
@@ -81,8 +84,12 @@ class Layer:
         self._output_shape = None
 
     def compute_output_shape(self, input_shape):
-        """Return the output shape for ``input_shape`` (same shape by default)."""
-        return tuple(input_shape)
+        """Return the output shape for ``input_shape``: the same shape for tinykeras's own
+        layers; a user's layer runs its ``call`` once on zeros to find it, as Keras infers it
+        symbolically (layers/tracking.py)."""
+        if type(self).__module__.startswith("tinykeras."):
+            return tuple(input_shape)
+        return tracking.infer_output_shape(self, input_shape)
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):
@@ -98,11 +105,39 @@ class Layer:
         self._weights.append(var)
         return var
 
+    def __setattr__(self, name, value):
+        # Sublayers and metrics assigned as attributes are tracked, as in Keras 3: their
+        # weights become this layer's (layers/tracking.py).
+        if isinstance(value, (Layer, list, tuple)) or name in self.__dict__.get("_tracked", ()):
+            tracking.track(self, name, value)
+        elif type(value).__module__ != "builtins" and hasattr(value, "update_state"):
+            tracking.track(self, name, value)
+        object.__setattr__(self, name, value)
+
+    def add_loss(self, loss):
+        """Add a scalar loss (e.g. an activity penalty) to this forward pass; ``fit`` adds it
+        to the training loss, and ``layer.losses`` lists it until the next call."""
+        tracking.add_loss(self, loss)
+
     # -- calling ---------------------------------------------------------------------------------
     def __call__(self, inputs, training=None, **kwargs):
         """Build on first use, check the input, and return ``call(inputs)`` as a Tensor."""
+        if tracking._any_added[0]:  # added losses belong to the outermost call: see tracking
+            with tracking.entering(self):
+                return self._call(inputs, training, **kwargs)
+        return self._call(inputs, training, **kwargs)
+
+    def _call(self, inputs, training=None, **kwargs):
         if isinstance(inputs, KerasTensor) or _is_symbolic_list(inputs):
             return self._symbolic_call(inputs)
+        if isinstance(inputs, (list, tuple)):  # several inputs (a subclassed layer's own call)
+            inputs = type(inputs)(i if isinstance(i, Tensor) else ops.convert_to_tensor(i)
+                                  for i in inputs)
+            if not self.built:
+                self._build_once([(None,) + tuple(i.value.shape[1:]) for i in inputs])
+            if self._call_takes_training:
+                return self.call(inputs, training=bool(training), **kwargs)
+            return self.call(inputs, **kwargs)
         if not isinstance(inputs, Tensor):
             inputs = wrap(_to_array(inputs, self._np_dtype, self.name))
         elif inputs.value.dtype != self._np_dtype and inputs.value.dtype.kind in "biuf":
@@ -160,17 +195,20 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list:
-        """The weights that ``fit`` updates."""
+        """The weights that ``fit`` updates: this layer's, then its sublayers'."""
         if not self.trainable:
             return []
-        return [w for w in self._weights if w.trainable]
+        own = [w for w in self._weights if w.trainable]
+        return own + [w for sub in tracking.sublayers(self) for w in sub.trainable_weights]
 
     @property
     def non_trainable_weights(self) -> list:
-        """The weights that ``fit`` leaves alone."""
+        """The weights that ``fit`` leaves alone: this layer's, then its sublayers'."""
+        subs = tracking.sublayers(self)
         if not self.trainable:
-            return list(self._weights)
-        return [w for w in self._weights if not w.trainable]
+            return list(self._weights) + [w for sub in subs for w in sub.weights]
+        own = [w for w in self._weights if not w.trainable]
+        return own + [w for sub in subs for w in sub.non_trainable_weights]
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
@@ -204,8 +242,14 @@ class Layer:
 
     @property
     def losses(self) -> list:
-        """The regularization penalties of this layer's weights, as scalar Tensors."""
-        return [w.regularizer(w) for w in self._weights if w.regularizer is not None]
+        """The regularization penalties of this layer's weights and the losses ``add_loss``
+        added in the last call, with its sublayers', as scalar Tensors."""
+        own = [w.regularizer(w) for w in self._weights if w.regularizer is not None]
+        subs = tracking.sublayers(self)
+        if not subs and not tracking.any_added():
+            return own
+        return (own + [p for sub in subs for p in sub.losses]
+                + list(self.__dict__.get("_added_losses", ())))
 
     # -- shapes ----------------------------------------------------------------------------------
     @property

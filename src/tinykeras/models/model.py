@@ -2,7 +2,9 @@
 
 
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.layers import tracking
 from tinykeras.layers.base import Layer
+from tinykeras.models import custom_step
 from tinykeras.models.trainer import Trainer
 
 
@@ -14,10 +16,18 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         # ``Model(inputs, outputs)`` is the functional API: make a Functional model, as Keras.
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        functional_args = bool(args) or "inputs" in kwargs or "outputs" in kwargs
+        if cls is Model and functional_args:
             from tinykeras.models.functional import Functional
 
             return Functional.__new__(Functional)
+        if _graph_arguments(args, kwargs) and _subclass_without_graph(cls):
+            # A subclass called with (inputs, outputs), as in Keras's custom train_step guide:
+            # a functional model that keeps the subclass's methods (Keras does the same).
+            from tinykeras.models.functional import Functional
+
+            return super().__new__(type(cls.__name__, (cls, Functional), {
+                "__module__": cls.__module__, "__qualname__": cls.__qualname__}))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -28,6 +38,30 @@ class Model(Trainer, Layer):
             )
         Layer.__init__(self, **kwargs)
         self._init_trainer()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Keras 3 guides write train_step(self, data) / test_step(self, data) returning logs:
+        # adapt them to the loop's step(x, y, sample_weight) (models/custom_step.py).
+        for name in ("train_step", "test_step"):
+            fn = cls.__dict__.get(name)
+            if fn is not None and custom_step.is_data_step(fn):
+                setattr(cls, name, custom_step.adapt(fn))
+
+    @property
+    def metrics(self) -> list:
+        """The compiled metrics and the metrics assigned as attributes; with a Keras-3 custom
+        ``train_step``, first a ``Mean`` named ``"loss"`` for the step to update, as Keras."""
+        tracked = [m for m in tracking.metrics(self) if all(m is not c for c in
+                                                             self._metrics or ())]
+        if custom_step.uses_data_step(self):
+            tracker = self.__dict__.get("_loss_tracker")
+            if tracker is None:
+                from tinykeras.metrics import Mean
+
+                tracker = self.__dict__["_loss_tracker"] = Mean(name="loss")
+            return [tracker] + list(self._metrics or []) + tracked
+        return list(self._metrics or []) + tracked
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -40,8 +74,8 @@ class Model(Trainer, Layer):
 
     @property
     def layers(self) -> list:
-        """The model's layers, in order (without the input layer)."""
-        return []
+        """The model's layers, in order (a subclassed model: those assigned as attributes)."""
+        return tracking.sublayers(self)
 
     def _flat_layers(self):
         for layer in self.layers:
@@ -105,8 +139,10 @@ class Model(Trainer, Layer):
 
     @property
     def losses(self) -> list:
-        """The regularization penalties of every layer, as scalar Tensors."""
-        return [p for layer in self.layers for p in layer.losses]
+        """The regularization penalties of every layer and the losses ``add_loss`` added in the
+        last call, as scalar Tensors."""
+        own = list(self.__dict__.get("_added_losses", ()))
+        return own + [p for layer in self.layers for p in layer.losses]
 
     def get_layer(self, name=None, index=None):
         """Return a layer by ``name`` or by ``index`` (in ``model.layers``)."""
@@ -182,7 +218,12 @@ class Model(Trainer, Layer):
     def build_from_config(self, config):
         """Build from a ``get_build_config()`` dict."""
         if config and config.get("input_shape") is not None:
-            self.build(tuple(config["input_shape"]))
+            shape = tuple(config["input_shape"])
+            if not type(self).__module__.startswith("tinykeras.") and \
+                    _subclass_without_graph(type(self)):
+                self._build_once(shape)  # a subclassed model: its call builds its layers
+            else:
+                self.build(shape)
 
     def export(self, filepath, format="onnx", **kwargs):
         """Export for inference without Python: ``format="onnx"`` (see tinykeras.export)."""
@@ -197,8 +238,16 @@ class Model(Trainer, Layer):
     def _ensure_built(self, x, batch_size=None):
         """Build for ``x`` if needed, and check its shape once, before any batch runs (the
         error shows the first batch's shape, as Keras's does)."""
+        user_model = not type(self).__module__.startswith("tinykeras.")
         if not self.built:
-            self.build((None,) + tuple(x.shape[1:]))
+            shape = (None,) + tuple(x.shape[1:])
+            if user_model and _subclass_without_graph(type(self)):
+                # A subclassed model: one call on zeros builds the layers its call uses.
+                self._build_once(shape)
+            else:
+                self.build(shape)
+        if user_model and _subclass_without_graph(type(self)):
+            return  # its attributes' order says nothing about which layer sees x first
         layers = self.layers
         if layers and layers[0]._input_last_dim is not None:
             rows = len(x) if batch_size is None else min(len(x), batch_size)
@@ -206,3 +255,23 @@ class Model(Trainer, Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _subclass_without_graph(cls) -> bool:
+    """True for a user's Model subclass that is neither Sequential nor functional yet."""
+    from tinykeras.models.functional import Functional
+    from tinykeras.models.sequential import Sequential
+
+    return not issubclass(cls, (Functional, Sequential))
+
+
+def _graph_arguments(args, kwargs) -> bool:
+    """True for ``(inputs, outputs)`` given as symbolic tensors (Keras's functional call)."""
+    from tinykeras.layers.keras_tensor import KerasTensor
+
+    inputs = args[0] if args else kwargs.get("inputs")
+    outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+    if inputs is None or outputs is None:
+        return False
+    first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
+    return isinstance(first, KerasTensor)

@@ -20,7 +20,8 @@ from tinykeras.autodiff import GradientTape
 from tinykeras.backend import global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
 from tinykeras.errors import InvalidArgumentError, NonFiniteLossError
-from tinykeras.models import compiled, data, sources
+from tinykeras.layers import tracking
+from tinykeras.models import compiled, custom_step, data, sources
 from tinykeras.models.interrupts import InterruptGuard
 from tinykeras.utils import validation
 from tinykeras.utils.progbar import resolve_verbose
@@ -89,7 +90,9 @@ class Trainer:
         self._loss_count = 0
 
     def _assert_compiled(self, method):
-        if not self.compiled or self._loss_fn is None and method != "predict":
+        # A model compiled without a loss may still train: on its add_loss losses, or with a
+        # custom train_step (compute_loss says so if there is nothing to minimize).
+        if not self.compiled:
             raise InvalidArgumentError(
                 f"You must call `compile()` with a loss before calling `{method}()`. "
                 "For example: model.compile(optimizer='adam', loss='binary_crossentropy')."
@@ -132,10 +135,20 @@ class Trainer:
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
         """Return the compiled loss plus every regularization penalty, as a scalar Tensor."""
+        if self._loss_fn is None:  # compiled without a loss: only the add_loss/regularizers
+            penalties = self.losses
+            if not penalties:
+                raise ValueError(
+                    f"Model '{self.name}' has no loss to minimize: compile it with `loss=...`, "
+                    "or add losses with `self.add_loss(...)` in `call`.")
+            loss = penalties[0]
+            for penalty in penalties[1:]:
+                loss = loss + penalty
+            return loss
         loss = self._loss_fn(y, y_pred, sample_weight)
         if self._loss_weight is not None:
             loss = loss * self._loss_weight
-        if self._regularized:
+        if self._regularized or tracking.any_added():
             for penalty in self.losses:
                 loss = loss + penalty
         return loss
@@ -483,11 +496,17 @@ class Trainer:
         self._loss_count = 0
         for m in self._metrics or []:
             m.reset_state()
+        if getattr(self, "_custom_logs", None) is not None:  # a Keras-3 custom step's metrics
+            self._custom_logs = None
+            for m in self.metrics:
+                m.reset_state()
 
     def _current_logs(self) -> dict:
+        if getattr(self, "_custom_logs", None) is not None:  # the logs a custom step returned
+            return dict(self._custom_logs)
         logs = {"loss": self._loss_total / self._loss_count if self._loss_count else 0.0}
         for m in self._metrics or []:
-            logs[m.name] = m.result()
+            logs[m.name] = custom_step.as_float(m.result())  # a custom metric may return a Variable
         return dict(sorted(logs.items()))
 
     def _result(self, return_dict):
@@ -519,6 +538,8 @@ class Trainer:
     def _prepare_xy(self, x, y, sample_weight, class_weight, rows=None, names=("x", "y")):
         """Validate and convert the data once: x to floatx, labels to floatx unless sparse;
         targets checked against the model's output shape and the loss's label rules."""
+        if y is None and custom_step.uses_data_step(self):  # its train_step(data) gets x alone
+            return self._prepare_x(x, rows, names[0]), None, sample_weight
         if y is None:
             raise InvalidArgumentError(
                 f"Argument `{names[1]}` is required: tinykeras models learn from (x, y) pairs.")

@@ -115,7 +115,10 @@ def deserialize_layer(config, custom_objects: dict | None = None):
             check_shape(s, who)
     elif not layer.built and shape is not None:
         shape = check_shape(shape, who)
-        layer.build(shape) if hasattr(layer, "layers") else layer._build_once(shape)
+        if hasattr(layer, "layers"):  # a model (a subclassed one builds through its call)
+            layer.build_from_config({"input_shape": list(shape)})
+        else:
+            layer._build_once(shape)
     return layer
 
 

@@ -75,3 +75,28 @@ def as_float(value):
 def uses_data_step(model) -> bool:
     """True when ``model``'s train_step was written Keras-3 style (``train_step(self, data)``)."""
     return getattr(type(model).train_step, "_keras3_step", False)
+
+
+def check_has_loss(model, x) -> None:
+    """Refuse, before anything changes, to fit a model compiled without a loss whose forward
+    pass adds none either (``add_loss``) and whose training step is the built-in one."""
+    from tinykeras.backend import global_rng
+    from tinykeras.errors import InvalidArgumentError
+    from tinykeras.models.trainer import Trainer
+
+    cls = type(model)
+    if model._loss_fn is not None or cls.train_step is not Trainer.train_step or \
+            cls.compute_loss is not Trainer.compute_loss:
+        return
+    rng = global_rng()
+    state = rng.bit_generator.state
+    try:
+        row = [xi[:1] for xi in x] if isinstance(x, (list, tuple)) else x[:1]
+        model(row)  # one row shows whether the forward pass adds losses
+        found = bool(model.losses)
+    finally:
+        rng.bit_generator.state = state
+    if not found:
+        raise InvalidArgumentError(
+            f"Model '{model.name}' has no loss to minimize: compile it with `loss=...`, or "
+            "add losses with `self.add_loss(...)` in `call`.")

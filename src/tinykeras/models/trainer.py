@@ -138,7 +138,7 @@ class Trainer:
         if self._loss_fn is None:  # compiled without a loss: only the add_loss/regularizers
             penalties = self.losses
             if not penalties:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Model '{self.name}' has no loss to minimize: compile it with `loss=...`, "
                     "or add losses with `self.add_loss(...)` in `call`.")
             loss = penalties[0]
@@ -242,6 +242,7 @@ class Trainer:
         val = self._validation_source(validation_data, validation_batch_size or batch_size,
                                       validation_steps, dist)
         self._ensure_built(first, batch_size)  # only now: a refused fit leaves it unbuilt
+        custom_step.check_has_loss(self, first)
         self._prepare_training()
         if dist is not None:
             verbose, callbacks = dist.begin_fit(self, len(x), batch_size, verbose, callbacks)

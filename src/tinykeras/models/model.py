@@ -1,6 +1,5 @@
 """``Model``: a Layer made of layers, with the training API of ``Trainer``."""
 
-
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers import tracking
 from tinykeras.layers.base import Layer

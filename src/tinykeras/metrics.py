@@ -178,7 +178,7 @@ class Mean(Metric):
         values = np.asarray(_np(values), dtype=self.dtype)
         if sample_weight is not None and np.ndim(sample_weight) and (
             np.shape(sample_weight)[:1] != values.shape[:1]
-            or np.ndim(sample_weight) > values.ndim
+            or any(d != 1 for d in np.shape(sample_weight)[values.ndim:])  # (n, 1) is (n,)
         ):
             raise InvalidArgumentError(
                 f"Metric '{self.name}': argument `sample_weight` of shape "

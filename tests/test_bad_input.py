@@ -41,3 +41,18 @@ def test_the_catalogue_is_big_enough_and_names_are_unique():
     assert len(CASES) >= 150
     keys = [(c.entry, c.given) for c in CASES]
     assert len(keys) == len(set(keys))
+
+
+def test_docs_errors_md_is_generated_from_these_cases():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("make_errors_doc",
+                                                  root / "scripts" / "make_errors_doc.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    expected = script.render()
+    assert "(accepted)" not in expected
+    assert (root / "docs" / "errors.md").read_text() == expected, (
+        "docs/errors.md is stale: run `PYTHONPATH=src python scripts/make_errors_doc.py`")

@@ -47,7 +47,7 @@ def to_array(x, name: str, dtype=None) -> np.ndarray:
     if arr.dtype.kind not in "biuf":
         raise InvalidArgumentError(
             f"Argument `{name}` must be numeric (int or float). Received an array of dtype "
-            f"{arr.dtype}" + (f", e.g. {arr.flat[0]!r}" if arr.size else "")
+            f"{arr.dtype}" + (f", e.g. {_item(arr.flat[0])}" if arr.size else "")
             + ". Convert it first, e.g. np.asarray(x, dtype='float32')."
         )
     if arr.ndim == 0:
@@ -59,6 +59,13 @@ def to_array(x, name: str, dtype=None) -> np.ndarray:
     if isinstance(arr, np.memmap):
         return arr
     return np.ascontiguousarray(arr)
+
+
+def _item(value) -> str:
+    """A sample item for a message: its repr, or its type for arbitrary objects."""
+    if isinstance(value, (str, bytes, bool, int, float, complex, np.generic)):
+        return repr(value)
+    return f"an object of type {type(value).__name__}"
 
 
 def check_finite(arr, name):

@@ -123,7 +123,8 @@ def check_callable(name, value, *, who=None, what="a function"):
 def check_instance_not_class(name, value, base, *, who=None):
     """Refuse a class where an instance of ``base`` is expected, naming the fix ``Cls()``."""
     if isinstance(value, type) and issubclass(value, base):
-        raise refuse(who, name, f"a {base.__name__} instance, a name or a function",
+        article = "an" if base.__name__[0] in "AEIOU" else "a"
+        raise refuse(who, name, f"{article} {base.__name__} instance, a name or a function",
                      value, f"Pass an instance: {value.__name__}()", kind=InvalidTypeError)
     return value
 

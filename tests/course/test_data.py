@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinykeras as tf
 from tinykeras.data import Dataset
@@ -107,3 +109,31 @@ def test_fit_evaluate_predict_take_a_batched_dataset():
     pred = model.predict(tf.data.Dataset.from_tensor_slices(X).batch(50), verbose=0)
     assert pred.shape == (200, 1)
     np.testing.assert_allclose(pred, model.predict(X, verbose=0), rtol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 40), batch=st.integers(1, 12), drop=st.booleans(),
+       buffer=st.integers(1, 50), seed=st.integers(0, 2**31))
+def test_shuffled_batches_hold_every_row_once_and_agree_with_len(n, batch, drop, buffer, seed):
+    x = np.arange(n * 2, dtype=np.float32).reshape(n, 2)
+    ds = Dataset.from_tensor_slices((x, np.arange(n))).shuffle(buffer, seed=seed).batch(
+        batch, drop_remainder=drop)
+    batches = list(ds)
+    assert len(batches) == len(ds)
+    assert all(len(b[1]) == batch for b in batches[:-1] if batches)
+    seen = np.concatenate([b[1] for b in batches]) if batches else np.array([], int)
+    expected = n - n % batch if drop else n
+    assert len(seen) == expected and len(set(seen.tolist())) == expected
+    for xb, yb in batches:  # rows stay paired with their labels through the shuffle
+        np.testing.assert_array_equal(xb, x[yb])
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 30), take=st.integers(-1, 35), skip=st.integers(0, 35),
+       times=st.integers(1, 3))
+def test_take_skip_repeat_match_list_slicing(n, take, skip, times):
+    ds = Dataset.range(n).skip(skip).take(take).repeat(times)
+    rows = list(range(n))[skip:]
+    rows = rows if take < 0 else rows[:take]
+    assert [int(v) for v in ds] == rows * times
+    assert len(ds) == len(rows) * times

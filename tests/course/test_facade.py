@@ -209,3 +209,9 @@ def test_tf_function_delegates_to_tinykeras_trace_function_when_present(monkeypa
         return x
 
     assert calls == [{}, {"jit_compile": True}] and float(step(tf.constant(1.0))) == 2.0
+
+
+def test_multi_line_tensors_print_as_tensorflow_does():
+    assert repr(tf.constant([[1.0, 2.0], [3.0, 4.0]])) == (
+        "tf.Tensor(\n[[1. 2.]\n [3. 4.]], shape=(2, 2), dtype=float32)")
+    assert str(tf.constant(2.0)) == "tf.Tensor(2.0, shape=(), dtype=float32)"

@@ -111,8 +111,10 @@ class Tensor:
         return format(str(self), spec)
 
     def __repr__(self):
-        body = np.array2string(self.value, separator=" ", prefix="tf.Tensor(")
-        return f"tf.Tensor({body}, shape={tuple(self.value.shape)}, dtype={self.dtype})"
+        body = str(self.value)  # NumPy's print form, as TensorFlow shows it
+        # TensorFlow's layout: a value that spans several lines starts on a line of its own.
+        opening = "tf.Tensor(\n" if "\n" in body else "tf.Tensor("
+        return f"{opening}{body}, shape={tuple(self.value.shape)}, dtype={self.dtype})"
 
     def __str__(self):
         return self.__repr__()

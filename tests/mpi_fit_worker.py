@@ -14,6 +14,9 @@ writes ``OUT_DIR/rank{r}.npz`` (final weights, history, predictions) and ``OUT_D
 - ``seed1023``: ``seed`` on 1,023 rows: on 3 ranks the last batch (63 rows) gives rank 0 a
   share size it has not seen before (21) while ranks 1 and 2 have (a fast path that traces per
   batch shape must still join each step's Allreduce exactly once on every rank).
+- ``tail``: as ``seed`` with global batches of 111, so the last batch of each epoch has one
+  row: on 2 or 3 ranks the others have none and still join the step (zero gradient); evaluate
+  and predict on 334 rows end the same way.
 - ``resume``: as ``seed``, but before ``fit`` rank 0 alone takes three steps with
   ``train_on_batch`` (as if it had loaded a checkpoint): weights, Adam's slots and iterations
   differ between the ranks until ``fit`` broadcasts rank 0's.
@@ -75,7 +78,7 @@ def main(scenario, out_dir, jit):
                 raise RuntimeError("rank 1 failed on purpose")
 
     with strategy.scope():
-        if scenario in ("seed", "seed1023", "resume", "raise"):
+        if scenario in ("seed", "seed1023", "tail", "resume", "raise"):
             x, y = _seed_data(1023 if scenario == "seed1023" else 1000)
             model = tk.Sequential([
                 tk.Input(shape=(400,)),
@@ -89,8 +92,10 @@ def main(scenario, out_dir, jit):
             if scenario == "resume" and rank == 0:
                 for _ in range(3):
                     model.train_on_batch(x[:64], y[:64])
-            history = model.fit(x, y, batch_size=64, epochs=3, verbose=0, callbacks=callbacks)
-            xe, ye = x[:333], y[:333]
+            batch = 111 if scenario == "tail" else 64
+            history = model.fit(x, y, batch_size=batch, epochs=3, verbose=0,
+                                callbacks=callbacks)
+            xe, ye = (x[:334], y[:334]) if scenario == "tail" else (x[:333], y[:333])
         else:
             x, y, xv, yv = _classifier_data()
             model = tk.Sequential([
@@ -113,9 +118,10 @@ def main(scenario, out_dir, jit):
                                 validation_data=(xv, yv),
                                 callbacks=[stop, plateau, log, best, Checkpoint()])
             xe, ye = xv, yv
-    evaluated = model.evaluate(xe, ye, batch_size=32, verbose=0, return_dict=True)
+    eval_batch = 111 if scenario == "tail" else 32
+    evaluated = model.evaluate(xe, ye, batch_size=eval_batch, verbose=0, return_dict=True)
     # The list form must carry the same global numbers (loss first, then the metrics).
-    as_list = model.evaluate(xe, ye, batch_size=32, verbose=0)
+    as_list = model.evaluate(xe, ye, batch_size=eval_batch, verbose=0)
     as_list = as_list if isinstance(as_list, list) else [as_list]
     assert as_list == [evaluated["loss"]] + [evaluated[m.name] for m in model.metrics], (
         as_list, evaluated)

@@ -89,6 +89,13 @@ def test_three_ranks_with_uneven_shares_match_one_process(tmp_path, jit):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("ranks", [2, 3])
+@pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
+def test_ranks_with_no_rows_in_the_last_batch_still_take_the_step(tmp_path, ranks, jit):
+    _fit_and_compare(tmp_path, "tail", ranks, jit)
+
+
+@pytest.mark.slow
 def test_fit_starts_from_rank_0s_weights_and_optimizer_state(tmp_path):
     one, zs = _fit_and_compare(tmp_path, "resume", 3, True)
     assert int(zs[0]["iterations"]) == 3 + int(zs[0]["allreduce_calls"])
@@ -211,3 +218,14 @@ def test_ranks_share_the_cores_for_blas_unless_told(tmp_path):
     for r in range(2):
         threads = int(np.load(tmp_path / f"rank{r}.npz")["blas_threads"])
         assert threads == max(1, cores // 2), (threads, cores)
+
+
+def test_without_mpi4py_one_process_still_runs_and_mpiexec_is_refused(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpi4py", None)  # as if mpi4py were not installed
+    monkeypatch.delenv("PMI_SIZE", raising=False)
+    monkeypatch.delenv("OMPI_COMM_WORLD_SIZE", raising=False)
+    alone = MPIDataParallel()
+    assert (alone.comm, alone.num_processes, alone.active) == (None, 1, False)
+    monkeypatch.setenv("PMI_SIZE", "2")  # started by mpiexec -n 2
+    with pytest.raises(ImportError, match=r"pip install 'tinykeras\[mpi\]'"):
+        MPIDataParallel()

@@ -26,9 +26,9 @@ import numpy as np
 
 from tinykeras.models import data
 
-# Set by the MPI launchers (MPICH/Hydra, Open MPI): a script started by mpiexec must not
-# quietly fall back to one process when mpi4py is missing.
-_LAUNCHER_VARS = ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS")
+# The job size as the MPI launchers (MPICH/Hydra, Open MPI) set it: a script started by
+# mpiexec on several ranks must not quietly fall back to one process when mpi4py is missing.
+_LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 # Callbacks that print or write files run on rank 0 only (a callback may say so itself with a
 # `chief_only` attribute). The others read the same logs on every rank and must run everywhere.
 _CHIEF_ONLY = {"ProgbarLogger", "ModelCheckpoint", "CSVLogger", "TensorBoard", "RemoteMonitor"}
@@ -41,8 +41,7 @@ def _world():
     try:
         from mpi4py import MPI
     except ImportError:
-        if any(os.environ.get(k) not in (None, "", "1") for k in ("PMI_SIZE",
-                                                                   "OMPI_COMM_WORLD_SIZE")):
+        if any(os.environ.get(k) not in (None, "", "1") for k in _LAUNCHER_SIZE_VARS):
             raise ImportError(
                 "MPIDataParallel: this script was started by mpiexec, but mpi4py is not "
                 "installed. Install it with `pip install 'tinykeras[mpi]'`."

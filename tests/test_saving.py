@@ -418,3 +418,12 @@ def test_embedding_models_round_trip(tmp_path):
     loaded = tk.models.load_model(tmp_path / "emb.keras")
     x = np.array([[1, 2, 3], [9, 0, 4]])
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_unsavable_configs_fail_before_writing(tmp_path):
+    model = _model()
+    model.compile(optimizer=tk.optimizers.Adam(lambda: 0.01), loss="mse")
+    for name in ("m.keras", "m.h5"):
+        with pytest.raises(ValueError, match="learning_rate is a Python function"):
+            model.save(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []

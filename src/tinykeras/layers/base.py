@@ -292,6 +292,8 @@ class Layer:
     def from_config(cls, config):
         """Create a layer from ``get_config()`` output; keys this class does not take (added
         by newer Keras versions) are dropped, with a warning when their value matters."""
+        if not cls.__module__.startswith("tinykeras."):
+            return cls(**config)  # a user's class gets its config as is, as in Keras
         return cls(**drop_unknown_keys(cls, config, f"{cls.__name__} config"))
 
     def __repr__(self):

@@ -350,11 +350,24 @@ def _legacy_optimizer_keys(config: dict) -> dict:
 
 # -- whole models --------------------------------------------------------------------------------
 def model_to_config(model) -> dict:
-    """Return the ``config.json`` dict of a model: its layer dict plus ``compile_config``."""
+    """Return the ``config.json`` dict of a model: its layer dict plus ``compile_config``.
+
+    Raises ValueError (before anything is written) if a value is not JSON, such as a
+    learning rate given as a plain Python function.
+    """
     config = serialize_layer(model)
     compile_config = serialize_compile_config(model)
     if compile_config is not None:
         config["compile_config"] = compile_config
+    try:
+        json.dumps(config)
+    except (TypeError, ValueError) as exc:
+        lr = (compile_config or {}).get("optimizer", {}).get("config", {}).get("learning_rate")
+        hint = (" The optimizer's learning_rate is a Python function: use a "
+                "LearningRateSchedule (register your own with register_keras_serializable)."
+                if callable(lr) else " Every config value must be a number, string, list or "
+                "dict; custom objects need get_config().")
+        raise ValueError(f"Model '{model.name}' cannot be saved: {exc}.{hint}") from None
     return config
 
 

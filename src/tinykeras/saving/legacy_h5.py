@@ -20,9 +20,8 @@ from tinykeras.saving.atomic import atomic_write_bytes
 from tinykeras.saving.config import (
     FileFormatError,
     compile_args,
+    model_to_config,
     parse_json,
-    serialize_compile_config,
-    serialize_layer,
 )
 from tinykeras.saving.rng_state import restore_rng_states, rng_states
 
@@ -37,12 +36,12 @@ def save_legacy_h5(model, filepath, include_optimizer=True) -> None:
 
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
-        layer_config = serialize_layer(model)
+        layer_config = model_to_config(model)  # checks that everything is JSON first
         f.attrs["keras_version"] = KERAS_FORMAT_VERSION
         f.attrs["backend"] = "numpy"
         f.attrs["model_config"] = json.dumps(
             {"class_name": layer_config["class_name"], "config": layer_config["config"]})
-        compile_config = serialize_compile_config(model) if include_optimizer else None
+        compile_config = layer_config.get("compile_config") if include_optimizer else None
         if compile_config is not None:
             training = {k: v for k, v in compile_config.items() if k != "optimizer"}
             training["optimizer_config"] = {"class_name": compile_config["optimizer"]["class_name"],

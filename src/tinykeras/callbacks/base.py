@@ -8,6 +8,8 @@ validation -> epoch end)* -> train end. A callback stops training by setting
 
 import math
 
+import numpy as np
+
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.utils import validation
 
@@ -183,7 +185,9 @@ class History(Callback):
         """Append this epoch's values."""
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+            # Scalars as Python floats; per-class results (F1Score(average=None)...) as arrays.
+            value = float(value) if np.ndim(value) == 0 else np.array(value)
+            self.history.setdefault(key, []).append(value)
 
 
 class LambdaCallback(Callback):

@@ -38,6 +38,8 @@ class Trainer:
         self.history = None
         self._metrics = []
         self._metric_ids = []
+        self._metric_names = []
+        self._num_unweighted = 0
         self._loss_total = 0.0
         self._loss_count = 0
         self.jit_compile = True
@@ -66,8 +68,8 @@ class Trainer:
         if loss_fn is not None and not isinstance(loss_fn, losses_module.Loss):
             loss_fn = losses_module.LossFunctionWrapper(loss_fn)
         loss_weight = _check_loss_weights(loss_weights)
-        metric_ids = _check_metrics("metrics", metrics) + _check_metrics(
-            "weighted_metrics", weighted_metrics)
+        unweighted = _check_metrics("metrics", metrics)
+        metric_ids = unweighted + _check_metrics("weighted_metrics", weighted_metrics)
         if jit_compile not in (True, False, "auto", None):
             validation.check_choice("jit_compile", jit_compile, (True, False, "auto", None))
         run_eagerly = validation.check_bool("run_eagerly", run_eagerly)
@@ -77,6 +79,8 @@ class Trainer:
         self._loss_fn = loss_fn
         self._loss_weight = loss_weight
         self._metric_ids = metric_ids
+        # Keras passes sample weights only to `weighted_metrics` (after the plain ones here).
+        self._num_unweighted = len(unweighted)
         self._metrics = None  # resolved from the first batch's shapes ("accuracy")
         self._compile_config = {"optimizer": optimizer, "loss": loss,
                                 "loss_weights": loss_weights, "metrics": metrics,
@@ -157,8 +161,12 @@ class Trainer:
         pred = y_pred.value
         if self._metrics is None:
             self._resolve_metrics(y, pred)
-        for metric in self._metrics:
-            metric.update_state(y, pred, sample_weight)
+        if sample_weight is None:
+            for metric in self._metrics:
+                metric.update_state(y, pred)
+            return
+        for i, metric in enumerate(self._metrics):
+            metric.update_state(y, pred, None if i < self._num_unweighted else sample_weight)
 
     def _resolve_metrics(self, y, y_pred):
         resolved = []
@@ -168,6 +176,7 @@ class Trainer:
             else:
                 resolved.append(metrics_module.get(ident))
         self._metrics = resolved
+        self._metric_names = _log_names([m.name for m in resolved], self._num_unweighted)
 
     def _prepare_training(self):
         """Cache what every step needs, so the step itself does no lookups."""
@@ -292,6 +301,7 @@ class Trainer:
                 if val is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._run_evaluation(val, cbs, dist)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    logs = dict(sorted(logs.items()))  # Keras sorts train and val keys together
                 cbs.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
@@ -364,12 +374,7 @@ class Trainer:
                                              distribute.active_for(self))
         cbs = self._callback_list(callbacks, verbose, 1, source.num_batches)
         logs = self._run_evaluation(source, cbs, distribute.active_for(self))
-        if return_dict:
-            return logs
-        if len(logs) == 1:
-            return logs["loss"]
-        # From the logs, not the metric objects: over MPI ranks only the logs are global.
-        return [logs["loss"]] + [logs[m.name] for m in self._metrics]
+        return logs if return_dict else self._logs_as_list(logs)
 
     def _run_evaluation(self, source, cbs, dist=None):
         """Run the test steps over ``source`` with the test hooks; return the logs."""
@@ -506,17 +511,27 @@ class Trainer:
         if getattr(self, "_custom_logs", None) is not None:  # the logs a custom step returned
             return dict(self._custom_logs)
         logs = {"loss": self._loss_total / self._loss_count if self._loss_count else 0.0}
-        for m in self._metrics or []:
-            logs[m.name] = custom_step.as_float(m.result())  # a custom metric may return a Variable
+        metrics = self._metrics or []
+        names = self._metric_names
+        if len(names) != len(metrics):  # metrics set from outside compile
+            names = [m.name for m in metrics]
+        for name, m in zip(names, metrics):
+            logs[name] = custom_step.as_float(m.result())  # a custom metric may return a Variable
         return dict(sorted(logs.items()))
+
+    def _logs_as_list(self, logs):
+        """Keras's list form of the logs: the loss alone as a float; otherwise the loss, each
+        compiled metric by its own name in compile order, then the other keys sorted."""
+        if len(logs) == 1:
+            return logs["loss"]
+        # From the logs, not the metric objects: over MPI ranks only the logs are global.
+        names = ["loss"] + [m.name for m in self._metrics or []]
+        return [logs[n] for n in names if n in logs] + [
+            logs[k] for k in sorted(logs) if k not in names]
 
     def _result(self, return_dict):
         logs = self._current_logs()
-        if return_dict:
-            return logs
-        if len(logs) == 1:
-            return logs["loss"]
-        return [logs["loss"]] + [m.result() for m in self._metrics]
+        return logs if return_dict else self._logs_as_list(logs)
 
     def _prepare_eval(self):
         self._regularized = any(v.regularizer is not None for v in self.weights) or any(
@@ -670,3 +685,19 @@ def _check_metrics(name, metrics) -> list:
             continue
         metrics_module.get(ident)  # raises for an unknown one; the instance is made later
     return list(metrics)
+
+
+def _log_names(names, num_unweighted):
+    """Keras's log keys for the compiled metrics: a repeated name gets ``_1``, ``_2``...; a
+    weighted metric whose name is taken becomes ``weighted_<name>``."""
+    seen, out = {}, []
+    for i, name in enumerate(names):
+        if name in seen and i >= num_unweighted:
+            name = f"weighted_{name}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name] - 1}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out

@@ -292,15 +292,56 @@ class RootMeanSquaredError(Mean):
         return float(np.sqrt(super().result()))
 
 
+# Which way is better, read by callbacks in mode="auto" (as Keras 3's ``_direction``).
+for _cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, Accuracy):
+    _cls._direction = "up"
+for _cls in (MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError):
+    _cls._direction = "down"
+
+# The metrics built on confusion counts and the rest live in their own modules; they import
+# the base classes above, so they are imported once those exist.
+from tinykeras.metrics.confusion import (  # noqa: E402
+    AUC,
+    F1Score,
+    FalseNegatives,
+    FalsePositives,
+    FBetaScore,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from tinykeras.metrics.more import (  # noqa: E402, F401 - the functions are public too
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    LogCoshError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    R2Score,
+    SparseCategoricalCrossentropy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
+
 ALL_OBJECTS = {
     cls.__name__: cls
     for cls in (
         Metric, Mean, Sum, MeanMetricWrapper, BinaryAccuracy, CategoricalAccuracy,
         SparseCategoricalAccuracy, Accuracy, MeanSquaredError, MeanAbsoluteError,
-        RootMeanSquaredError,
+        RootMeanSquaredError, AUC, F1Score, FBetaScore, FalseNegatives, FalsePositives,
+        Precision, Recall, TrueNegatives, TruePositives, BinaryCrossentropy,
+        CategoricalCrossentropy, LogCoshError, MeanAbsolutePercentageError,
+        MeanSquaredLogarithmicError, R2Score, SparseCategoricalCrossentropy,
+        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy,
     )
 }
 _BY_NAME = {
+    **{to_snake_case(name): cls for name, cls in ALL_OBJECTS.items()
+       if cls not in (Metric, MeanMetricWrapper)},
+    "fbeta_score": FBetaScore, "auc": AUC, "mape": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError, "bce": BinaryCrossentropy, "logcosh": LogCoshError,
     "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,

@@ -172,3 +172,25 @@ def test_dot_gradient_matches_finite_differences():
     layer = Dot(axes=1, normalize=True, dtype="float64")
     errors = check_gradients(lambda p, q: layer([p, q]) * 2.0, a, b)
     assert max(errors) < 1e-6, errors
+
+
+def test_shared_layers_and_nested_models_run_train_and_round_trip():
+    shared = Dense(3, activation="tanh", name="shared")
+    a, b = Input(shape=(4,)), Input(shape=(4,))
+    model = Model([a, b], Dense(1)(Add()([shared(a), shared(b)])))
+    assert len(model.weights) == 4  # the shared layer's weights count once
+    x = [np.random.default_rng(9).random((5, 4)), np.random.default_rng(10).random((5, 4))]
+    clone = Model.from_config(json.loads(json.dumps(model.get_config())))
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(clone.predict(x), model.predict(x), rtol=1e-6)
+    inner_in = Input(shape=(4,))
+    inner = Model(inner_in, Dense(2)(inner_in), name="inner")
+    outer_in = Input(shape=(4,))
+    outer = Model(outer_in, Dense(1)(inner(outer_in)))
+    assert [la.name for la in outer.layers][1] == "inner"
+    clone = Model.from_config(json.loads(json.dumps(outer.get_config())))
+    clone.set_weights(outer.get_weights())
+    np.testing.assert_allclose(clone.predict(x[0]), outer.predict(x[0]), rtol=1e-6)
+    outer.compile(loss="mse", optimizer=tf.keras.optimizers.Adam(0.05))
+    history = outer.fit(x[0], x[0][:, :1], epochs=20, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]

@@ -229,3 +229,13 @@ def test_without_mpi4py_one_process_still_runs_and_mpiexec_is_refused(monkeypatc
     monkeypatch.setenv("PMI_SIZE", "2")  # started by mpiexec -n 2
     with pytest.raises(ImportError, match=r"pip install 'tinykeras\[mpi\]'"):
         MPIDataParallel()
+
+
+def test_import_tinykeras_loads_no_scale_out_dependency():
+    # The core needs NumPy alone: mpi4py, scikit-learn and Dask load only when used.
+    code = ("import sys, tinykeras; "
+            "print(sorted(m for m in ('mpi4py', 'sklearn', 'dask', 'distributed', "
+            "'threadpoolctl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(SRC)}, check=True).stdout
+    assert out.strip() == "[]", out

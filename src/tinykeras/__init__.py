@@ -20,6 +20,7 @@ from tinykeras import (
     data,
     datasets,
     debugging,
+    distribute,
     errors,
     export,
     initializers,
@@ -42,9 +43,16 @@ from tinykeras.models import Model, Sequential
 random = _importlib.import_module("tinykeras.random")
 keras = _sys.modules[__name__]  # ``tf.keras`` and ``from tinykeras import keras``: tinykeras
 
+
+def __getattr__(name):
+    # ``keras.wrappers.SKLearnClassifier``: imported on first use, since it needs scikit-learn.
+    if name == "wrappers":
+        return _importlib.import_module("tinykeras.wrappers")
+    raise AttributeError(f"module 'tinykeras' has no attribute {name!r}")
+
 __all__ = [
     "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable",
     "activations", "backend", "callbacks", "config", "constraints", "data", "datasets",
-    "debugging", "errors", "export", "initializers", "layers", "losses", "metrics", "models",
-    "ops", "optimizers", "random", "regularizers", "saving", "utils",
+    "debugging", "distribute", "errors", "export", "initializers", "layers", "losses",
+    "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
 ]

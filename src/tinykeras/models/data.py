@@ -68,6 +68,34 @@ def _item(value) -> str:
     return f"an object of type {type(value).__name__}"
 
 
+class MappedRows:
+    """Row access to a memory-mapped array that keeps resident memory bounded.
+
+    Touching a page of a file mapping maps its neighbours too (readahead, large folios), so
+    gathering a shuffled batch from a big ``np.memmap`` would leave hundreds of MB resident.
+    ``rows[idx]`` copies the rows a few at a time and releases the mapping's pages after each
+    group (they stay in the OS page cache): peak memory is a batch, not the file.
+    """
+
+    GROUP = 64
+
+    def __init__(self, array):
+        self.array = array
+
+    def __len__(self):
+        return len(self.array)
+
+    def __getitem__(self, idx):
+        x = self.array
+        if isinstance(idx, slice):
+            idx = np.arange(*idx.indices(len(x)))
+        out = np.empty((len(idx),) + x.shape[1:], dtype=x.dtype)
+        for start in range(0, len(idx), self.GROUP):
+            out[start:start + self.GROUP] = x[idx[start:start + self.GROUP]]
+            check.release_pages(x)
+        return out
+
+
 def check_finite(arr, name):
     """Refuse NaN or infinity in ``arr`` (one reduction; the message names the row/column)."""
     return check.check_finite(name, arr)

@@ -70,6 +70,8 @@ class ArraySource:
         """Yield one epoch's ``(x, y, sample_weight)`` batches."""
         x, y, sw = self.x, self.y, self.sample_weight
         batches = self.batches(len(x), self.batch_size, self.shuffle, self.rng)
+        if isinstance(x, np.memmap):  # larger than memory: rows read without keeping pages
+            x = data.MappedRows(x)
         for step, idx in enumerate(batches):
             if step >= self.num_batches:
                 return

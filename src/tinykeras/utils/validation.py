@@ -146,13 +146,25 @@ def check_shape(name, shape, *, who=None, batch=False):
 
 
 # -- data ------------------------------------------------------------------------------------------
+_CHUNK_BYTES = 32 << 20  # memory-mapped data is checked this much at a time
+
+
 def first_nonfinite(array):
     """Return the index tuple of the first NaN or infinity in ``array``, or None.
 
     One reduction: the sum is finite whenever every element is (an overflowing sum is checked
-    exactly, so huge finite values are never reported).
+    exactly, so huge finite values are never reported). A memory-mapped array is read in
+    chunks whose pages are released after use, so checking it never holds it all in memory.
     """
     if array.dtype.kind not in "fc" or array.size == 0:
+        return None
+    if isinstance(array, np.memmap) and array.nbytes > _CHUNK_BYTES and array.ndim:
+        rows = max(1, _CHUNK_BYTES // max(1, array[:1].nbytes))
+        for start in range(0, len(array), rows):
+            where = first_nonfinite(np.asarray(array[start:start + rows]))
+            release_pages(array)
+            if where is not None:
+                return (where[0] + start,) + where[1:]
         return None
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.add.reduce(array, axis=None)
@@ -162,6 +174,25 @@ def first_nonfinite(array):
     if not flat.size:
         return None
     return tuple(int(i) for i in np.unravel_index(flat[0], array.shape))
+
+
+def release_pages(array) -> None:
+    """Let the OS drop the pages of a read-only or shared memory-mapped array that this process
+    has touched (they stay in the page cache): its resident memory stays bounded while a
+    larger-than-memory file is streamed. Copy-on-write maps are left alone (that would lose
+    their private changes)."""
+    mm = getattr(array, "_mmap", None)
+    if mm is None:
+        base = getattr(array, "base", None)
+        mm = getattr(base, "_mmap", None) if isinstance(base, np.memmap) else None
+    if mm is None or getattr(array, "mode", "r") not in ("r", "r+", "readonly", "readwrite"):
+        return
+    try:
+        import mmap
+
+        mm.madvise(mmap.MADV_DONTNEED)
+    except (AttributeError, OSError, ValueError):  # no madvise on this platform: not needed
+        pass
 
 
 def check_finite(name, array, *, who=None, offset=0):

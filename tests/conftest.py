@@ -1,7 +1,14 @@
 """Shared test fixtures: every test starts with float32 and fresh names and seed."""
 
+import os
+
 import numpy as np
 import pytest
+
+# Every traced step in the suite runs in check mode: replay and tape side by side on every
+# batch, raising on any difference (autodiff/plan.py). tests/test_replay.py switches it off
+# where it compares the plain replay with the tape.
+os.environ.setdefault("TINYKERAS_JIT_CHECK", "1")
 
 import tinykeras as tk
 

@@ -35,12 +35,18 @@ from tinykeras import (
     utils,
 )
 from tinykeras.autodiff import GradientTape, Tensor, Variable
+from tinykeras.autodiff import plan as _plan
 from tinykeras.facade import *  # noqa: E402, F403 - the ``tf.*`` names (tinykeras.facade)
 from tinykeras.layers import Input, Layer
 from tinykeras.models import Model, Sequential
 
 # keras.random, which also serves tf.random (it replaces the facade's namespace of that name).
 random = _importlib.import_module("tinykeras.random")
+
+# Trace and replay (autodiff/plan.py): ``tinykeras.function`` (the facade's, which is also
+# ``tf.function``) delegates to it.
+_trace_function = _plan.function
+
 keras = _sys.modules[__name__]  # ``tf.keras`` and ``from tinykeras import keras``: tinykeras
 
 

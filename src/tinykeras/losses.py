@@ -15,7 +15,8 @@ where the probabilities saturate.
 
 import numpy as np
 
-from tinykeras.autodiff import Tensor, ops
+from tinykeras.autodiff import Tensor, op, ops
+from tinykeras.autodiff import plan as _plan
 from tinykeras.backend import epsilon, standardize_dtype
 from tinykeras.errors import InvalidArgumentError, NonFiniteInputError
 from tinykeras.utils import validation
@@ -29,7 +30,8 @@ REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", "
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary crossentropy averaged over ``axis``; returns one value per sample."""
     y_pred = ops.convert_to_tensor(y_pred)
-    y_true = _cast_like(y_true, y_pred)
+    # A Tensor, so label arithmetic runs as ops (and a traced step replays it per batch).
+    y_true = ops.convert_to_tensor(_cast_like(y_true, y_pred))
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -46,7 +48,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Crossentropy between one-hot (or soft) labels and class probabilities, per sample."""
     y_pred = ops.convert_to_tensor(y_pred)
-    y_true = _cast_like(y_true, y_pred)
+    y_true = ops.convert_to_tensor(_cast_like(y_true, y_pred))  # label arithmetic as ops
     if label_smoothing:
         num_classes = y_pred.shape[axis]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
@@ -64,29 +66,22 @@ def sparse_categorical_crossentropy(
 ):
     """Crossentropy between integer labels and class probabilities, per sample."""
     y_pred = ops.convert_to_tensor(y_pred)
-    labels = np.asarray(_raw(y_true))
-    if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
-        labels = labels[..., 0]
-    if labels.shape != tuple(y_pred.shape[:-1]):
-        raise InvalidArgumentError(
-            f"sparse_categorical_crossentropy expects integer labels of shape "
-            f"{tuple(y_pred.shape[:-1])} for predictions of shape {tuple(y_pred.shape)}. "
-            f"Received labels of shape {np.shape(_raw(y_true))}"
-            + (": one-hot rows? Use categorical_crossentropy." if labels.shape == tuple(
-                y_pred.shape) else ".")
-        )
-    _check_class_labels("sparse_categorical_crossentropy", labels, y_pred.shape[-1],
-                        ignore_class, shape=tuple(y_pred.shape))
-    labels = labels.astype(np.intp, copy=False)
-    valid = labels if ignore_class is None else np.where(labels == ignore_class, 0, labels)
+    if ignore_class is not None:
+        _plan.refuse("sparse crossentropy with ignore_class")
+    labels = np.asarray(_raw(y_true)) if ignore_class is not None else y_true
+    # An op, so that a replayed training step checks and converts every batch's labels.
+    valid = _sparse_labels(y_true, tuple(y_pred.shape), ignore_class=ignore_class)
     logits = y_pred if from_logits else y_pred._keras_logits
     if logits is not None:
         loss = ops.sparse_softmax_crossentropy_with_logits(valid, logits)
     else:
         p = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
         p = ops.clip(p, epsilon(), 1.0 - epsilon())
-        loss = -ops.take_along_axis(ops.log(p), valid[..., None], axis=-1)[..., 0]
+        idx = ops.expand_dims(valid, -1)
+        loss = -ops.take_along_axis(ops.log(p), idx, axis=-1)[..., 0]
     if ignore_class is not None:
+        if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
+            labels = labels[..., 0]
         loss = loss * (labels != ignore_class).astype(loss.dtype)
     return loss
 
@@ -180,7 +175,10 @@ class Loss:
         """Return the reduced loss of ``y_pred`` against ``y_true`` as a scalar Tensor."""
         y_pred = _as_prediction(y_pred, self.dtype, self.name)
         y_true = _as_array(y_true, "y_true")
-        self.check_targets(y_true, tuple(y_pred.shape))
+        if _plan.ACTIVE:  # as an op, so that a replayed step checks every batch's targets
+            y_true = _checked_targets(y_true, self, tuple(y_pred.shape)).value
+        else:
+            self.check_targets(y_true, tuple(y_pred.shape))
         if sample_weight is not None:
             _check_sample_weight(sample_weight, y_true, self.name)
         values = self.call(y_true, y_pred)
@@ -380,7 +378,8 @@ class Poisson(LossFunctionWrapper):
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Weight per-sample losses and reduce them as ``reduction`` says."""
     if sample_weight is not None:
-        sw = np.asarray(_raw(sample_weight), dtype=values.dtype)
+        # asanyarray: while tracing, the weights stay marked as batch data (autodiff/plan.py).
+        sw = np.asanyarray(_raw(sample_weight), dtype=values.dtype)
         # Keras's rule first: values (m,) with weights (m, 1) become (m, 1), the shape that
         # reduction "none" returns; then broadcast what remains.
         values, sw = squeeze_or_expand_to_same_rank(values, sw)
@@ -443,11 +442,16 @@ def _align_weights(sw, shape):
 
 
 def _expand(x):
-    return ops.expand_dims(x, -1) if isinstance(x, Tensor) else np.expand_dims(x, -1)
+    # As an op while tracing too, so a replayed step reshapes each batch's labels.
+    if isinstance(x, Tensor) or _plan.ACTIVE:
+        return ops.expand_dims(x, -1)
+    return np.expand_dims(x, -1)
 
 
 def _squeeze(x):
-    return ops.squeeze(x, -1) if isinstance(x, Tensor) else np.squeeze(x, -1)
+    if isinstance(x, Tensor) or _plan.ACTIVE:
+        return ops.squeeze(x, -1)
+    return np.squeeze(x, -1)
 
 
 def _raw(x):
@@ -456,7 +460,7 @@ def _raw(x):
 
 def _as_array(y, name="y_true"):
     try:
-        y = np.asarray(_raw(y))
+        y = np.asanyarray(_raw(y))  # a traced batch stays marked (autodiff/plan.py)
     except (ValueError, TypeError) as exc:
         raise InvalidArgumentError(f"Argument `{name}` is not a rectangular array: {exc}") from None
     if y.dtype.kind not in "biuf":
@@ -524,6 +528,37 @@ def _check_class_labels(who, labels, num_classes, ignore_class=None, shape=None)
         )
 
 
+@op(arity=1)
+def _checked_targets(y_true, loss, pred_shape):
+    """``y_true`` itself, after ``loss.check_targets``: the checks as an op (no gradient)."""
+    loss.check_targets(y_true, pred_shape)
+    return y_true, lambda g, needs: (None,)
+
+
+@op(arity=1)
+def _sparse_labels(y_true, pred_shape, ignore_class=None):
+    """The integer labels of ``sparse_categorical_crossentropy`` for predictions of shape
+    ``pred_shape``, checked (shape, whole numbers in range) and as ``intp`` (``ignore_class``
+    entries become 0). No gradient. An op, not Python around the loss, so that a replayed
+    training step checks and converts every batch's labels (see ``autodiff/plan.py``)."""
+    labels = np.asarray(y_true)
+    if labels.ndim == len(pred_shape) and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.shape != tuple(pred_shape[:-1]):
+        raise InvalidArgumentError(
+            f"sparse_categorical_crossentropy expects integer labels of shape "
+            f"{tuple(pred_shape[:-1])} for predictions of shape {tuple(pred_shape)}. "
+            f"Received labels of shape {np.shape(y_true)}"
+            + (": one-hot rows? Use categorical_crossentropy." if labels.shape == tuple(
+                pred_shape) else ".")
+        )
+    _check_class_labels("sparse_categorical_crossentropy", labels, pred_shape[-1],
+                        ignore_class, shape=tuple(pred_shape))
+    labels = labels.astype(np.intp, copy=False)
+    valid = labels if ignore_class is None else np.where(labels == ignore_class, 0, labels)
+    return valid, lambda g, needs: (None,)
+
+
 def _check_sparse_targets(loss, y_true, pred_shape, y_name, pred_name):
     """Integer labels of shape ``pred_shape[:-1]`` (or with a trailing 1), each in
     ``[0, classes)``; one-hot rows are refused with the loss to use instead."""
@@ -566,11 +601,13 @@ def _cast_like(y_true, y_pred):
     y = _raw(y_true)
     dtype = y_pred.value.dtype
     if not (isinstance(y, np.ndarray) and y.dtype == dtype):
-        y = np.asarray(y, dtype=dtype)
+        # asanyarray keeps a traced batch marked, so a trace refuses rather than bake it in.
+        y = np.asanyarray(y, dtype=dtype)
     shape = y_pred.value.shape
     if y.shape != shape:
         if y.shape + (1,) == shape or y.shape == shape + (1,):
-            return y.reshape(shape)
+            # An op while tracing, so that a replayed step reshapes each batch's labels.
+            return ops.reshape(y, shape) if _plan.ACTIVE else y.reshape(shape)
         raise InvalidArgumentError(
             f"`y_true` of shape {y.shape} does not match `y_pred` of shape {shape} "
             f"({_outputs(shape)} per sample). {_shape_fix(y, shape)}"

@@ -57,10 +57,10 @@ FITS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("jit_compile", ["auto", False], ids=["compiled step", "tape step"])
+@pytest.mark.parametrize("jit_compile", ["auto", False], ids=["replayed step", "tape step"])
 @pytest.mark.parametrize("name", list(FITS))
 def test_fit_matches_keras(name, jit_compile, floatx):
-    # Both of tinykeras's training steps: the compiled one (the default) and the tape one.
+    # Both of tinykeras's training steps: the traced-and-replayed one (the default) and the tape.
     (n_in, layers), data, loss, optimizer, metrics, options = FITS[name]
     if jit_compile is False:
         name = f"{name} [tape step]"

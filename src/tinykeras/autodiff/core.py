@@ -6,6 +6,7 @@ import inspect
 import numpy as np
 
 from tinykeras import debugging
+from tinykeras.autodiff import plan as _plan
 from tinykeras.autodiff import tape as _tape
 from tinykeras.autodiff.tensor import Tensor, wrap  # noqa: F401 - re-exported
 from tinykeras.errors import InvalidArgumentError, TinykerasError
@@ -27,6 +28,10 @@ def op(fn=None, *, arity: int | None = None):
 
     @functools.wraps(fn)
     def apply(*args, **kwargs):
+        if _plan.ACTIVE:  # tracing: record the call (None if the trace gives up here)
+            result = _plan.ACTIVE[-1].op(fn, args, kwargs, len(args[:n]))
+            if result is not None:
+                return result
         inputs = args[:n]
         arrays = [a.value if isinstance(a, Tensor) else a for a in inputs]
         try:

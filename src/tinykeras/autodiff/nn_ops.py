@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from tinykeras import debugging
+from tinykeras.autodiff import plan as _plan
 from tinykeras.autodiff import tape as _tape
 from tinykeras.autodiff.core import _op_error, op, wrap
 from tinykeras.autodiff.tensor import Tensor
@@ -195,13 +196,38 @@ def dense(x, kernel, bias=None, activation="linear"):
     shares this one's matmul, so a crossentropy loss can start from the logits.
     """
     inputs = (x, kernel) if bias is None else (x, kernel, bias)
-    xv = x.value if isinstance(x, Tensor) else x
-    kv = kernel.value if isinstance(kernel, Tensor) else kernel
-    bv = bias if bias is None or not isinstance(bias, Tensor) else bias.value
+    static = {"activation": activation}
+    if _plan.ACTIVE:
+        outs = _plan.ACTIVE[-1].op(_dense_forward, inputs, static, len(inputs), multi=True)
+        if outs is not None:
+            out = outs[0]
+            if len(outs) == 2:
+                out._keras_logits = outs[1]
+            return out
+    arrays = [a.value if isinstance(a, Tensor) else a for a in inputs]
     try:
-        z = np.matmul(xv, kv)
+        (y, *z), vjps = _dense_forward(*arrays, **static)
     except (ValueError, TypeError) as exc:
-        raise _op_error("dense", (xv, kv), exc) from exc
+        raise _op_error("dense", arrays[:2], exc) from exc
+    if debugging.ENABLED:
+        debugging.check_output(f"dense (x @ kernel + bias, then {activation})", arrays, y)
+        vjps = (debugging.checked_vjp("dense", arrays[:2], vjps[0]), *vjps[1:])
+    out = wrap(y)
+    if z:
+        out._keras_logits = wrap(z[0])
+    if _tape._ACTIVE:
+        needs = [isinstance(a, Tensor) and a._rg for a in inputs]
+        if True in needs:
+            _tape.record(out, inputs, needs, vjps[0])
+            if z:
+                _tape.record(out._keras_logits, inputs, needs, vjps[1])
+    return out
+
+
+def _dense_forward(xv, kv, bv=None, activation="linear"):
+    """The arithmetic of ``dense``: ``((y,), (vjp_y,))``, or with the logits for sigmoid and
+    softmax ``((y, z), (vjp_y, vjp_z))`` (an op with two outputs sharing one matmul)."""
+    z = np.matmul(xv, kv)
     if bv is not None:
         z += bv  # z is a fresh array, so adding in place is safe
     if activation == "softmax":
@@ -225,21 +251,9 @@ def dense(x, kernel, bias=None, activation="linear"):
             return vjp_z(y * (g - np.sum(g * y, axis=-1, keepdims=True)), needs)
         return vjp_z(g if df is None else g * df(z, y), needs)
 
-    if debugging.ENABLED:
-        debugging.check_output(f"dense (x @ kernel + bias, then {activation})",
-                               [xv, kv] + ([] if bv is None else [bv]), y)
-        vjp_y = debugging.checked_vjp("dense", [xv, kv], vjp_y)
-    out = wrap(y)
-    with_logits = activation in ("sigmoid", "softmax")
-    if with_logits:
-        out._keras_logits = wrap(z)
-    if _tape._ACTIVE:
-        needs = [isinstance(a, Tensor) and a._rg for a in inputs]
-        if True in needs:
-            _tape.record(out, inputs, needs, vjp_y)
-            if with_logits:
-                _tape.record(out._keras_logits, inputs, needs, vjp_z)
-    return out
+    if activation in ("sigmoid", "softmax"):
+        return (y, z), (vjp_y, vjp_z)
+    return (y,), (vjp_y,)
 
 
 def _softmax(x, axis=-1):
@@ -319,3 +333,4 @@ def _axes(axis, ndim):
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     return tuple(a % ndim for a in axes)
+

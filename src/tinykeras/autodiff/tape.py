@@ -10,6 +10,7 @@ from itertools import repeat
 
 import numpy as np
 
+from tinykeras.autodiff import plan as _plan
 from tinykeras.autodiff.tensor import Tensor, wrap
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 
@@ -137,6 +138,10 @@ def backward(nodes, targets, seeds=None, keep=frozenset()):
 
     Gradients of intermediate tensors are dropped once used, unless their id is in ``keep``.
     """
+    if _plan.ACTIVE:  # tracing: the same walk, recorded (see autodiff/plan.py)
+        grads = _plan.ACTIVE[-1].backward(nodes, targets, seeds, keep)
+        if grads is not None:
+            return grads
     grads = {}
     for i, t in enumerate(targets):
         seed = np.ones_like(t.value) if seeds is None else np.asarray(_raw(seeds[i]))

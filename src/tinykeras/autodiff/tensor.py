@@ -34,8 +34,8 @@ class Tensor:
     def __init__(self, value, dtype=None):
         if isinstance(value, Tensor):
             value = value.value
-        if dtype is not None:
-            value = xp.asarray(value, dtype=standardize_dtype(dtype))
+        if dtype is not None:  # asanyarray: a traced batch stays marked (autodiff/plan.py)
+            value = xp.asanyarray(value, dtype=standardize_dtype(dtype))
         elif not isinstance(value, np.ndarray):
             # NumPy scalars keep their dtype (``np.float64(0.3)`` stays float64, as in TF).
             keep = isinstance(value, np.generic)
@@ -50,9 +50,11 @@ class Tensor:
     # -- array protocol and conversions -------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """Return the value as a NumPy array."""
+        _leaving_ops(self, "`.numpy()`")
         return self.value
 
     def __array__(self, dtype=None, copy=None):
+        _leaving_ops(self, "a NumPy function applied to a tensor outside ops")
         if dtype is not None and dtype != self.value.dtype:
             return self.value.astype(dtype)
         return self.value.copy() if copy else self.value
@@ -90,15 +92,19 @@ class Tensor:
     def __float__(self):
         # A one-element tensor of any rank converts, as TF's did under older NumPy (course
         # helpers store ``sigmoid(x @ w + b)`` of shape (1,) into a grid cell).
+        _leaving_ops(self, "`float()`")
         return float(self.value.item() if self.value.size == 1 else self.value)
 
     def __int__(self):
+        _leaving_ops(self, "`int()`")
         return int(self.value.item() if self.value.size == 1 else self.value)
 
     def __index__(self):
+        _leaving_ops(self, "a tensor used as a Python index")
         return int(self.value)
 
     def __bool__(self):
+        _leaving_ops(self, "a Python `if`/`bool` on a tensor")
         return bool(self.value)
 
     def __iter__(self):
@@ -236,10 +242,12 @@ class Variable(Tensor):
 
     def numpy(self) -> np.ndarray:
         """Return a copy of the current value (later updates do not change it)."""
+        _leaving_ops(self, "`.numpy()`")
         return self.value.copy()
 
     def assign(self, value):
         """Write ``value`` into the variable in place (same shape), casting to its dtype."""
+        _assigning(self)
         value = _raw(value)
         _check_numeric(value, "value", f"Variable '{self.path}'.assign")
         if np.shape(value) != self.value.shape:
@@ -253,11 +261,13 @@ class Variable(Tensor):
 
     def assign_add(self, value):
         """Add ``value`` to the variable in place."""
+        _assigning(self)
         self.value += _raw(value)
         return self
 
     def assign_sub(self, value):
         """Subtract ``value`` from the variable in place."""
+        _assigning(self)
         self.value -= _raw(value)
         return self
 
@@ -284,6 +294,23 @@ def _check_numeric(value, name, who):
         )
 
 
+def _leaving_ops(t, what):
+    """While tracing, a tensor's value turned into Python or NumPy outside an op: the plan
+    could not replay what follows, so the trace gives up (see autodiff/plan.py)."""
+    from tinykeras.autodiff import plan
+
+    if plan.ACTIVE:
+        who = f"variable '{t.path}'" if isinstance(t, Variable) else "a traced tensor"
+        plan.refuse(f"{what} on {who}")
+
+
+def _assigning(v):
+    from tinykeras.autodiff import plan
+
+    if plan.ACTIVE:
+        plan.refuse(f"`assign` to variable '{v.path}' outside an op")
+
+
 def _raw(x):
     """Return the array inside a Tensor, or ``x`` itself."""
     return x.value if isinstance(x, Tensor) else x
@@ -299,7 +326,7 @@ def _ops():
 def wrap(value) -> Tensor:
     """Wrap an array in a Tensor without the checks of ``Tensor.__init__`` (hot path)."""
     t = Tensor.__new__(Tensor)
-    t.value = value if type(value) is np.ndarray else np.asarray(value)
+    t.value = value if isinstance(value, np.ndarray) else np.asarray(value)
     t._rg = False
     t._keras_logits = None
     return t

@@ -10,6 +10,8 @@ import numpy as np
 from tinykeras.errors import InvalidArgumentError
 
 _GLOBAL_RNG = np.random.default_rng()
+# Called by global_rng() while a trace records (autodiff/plan.py registers its guard here).
+_GUARDS: list = []
 
 
 def set_random_seed(seed: int) -> None:
@@ -24,11 +26,13 @@ def set_random_seed(seed: int) -> None:
 
 def global_rng() -> np.random.Generator:
     """Return the process-wide generator (reseeded by ``set_random_seed``)."""
+    if _GUARDS:
+        _GUARDS[0]()
     return _GLOBAL_RNG
 
 
 def make_rng(seed: int | None = None) -> np.random.Generator:
     """Return a generator of its own for an explicit ``seed``, else the global one."""
     if seed is None:
-        return _GLOBAL_RNG
+        return global_rng()
     return np.random.default_rng(int(seed))

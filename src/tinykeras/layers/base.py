@@ -4,6 +4,7 @@ import inspect
 
 from tinykeras import debugging, initializers, regularizers
 from tinykeras.autodiff import Tensor, Variable, ops, wrap
+from tinykeras.autodiff import plan as _plan
 from tinykeras.backend import floatx, standardize_dtype, xp
 from tinykeras.backend.limits import charge_weight
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError, NonFiniteValueError
@@ -362,13 +363,15 @@ def _legacy_input_shape(kwargs):
 
 def _to_array(x, dtype, who):
     """Convert a layer input to a NumPy array of the layer dtype, with a clear error."""
-    arr = xp.asarray(x)
+    arr = xp.asanyarray(x)  # keeps a traced batch marked (autodiff/plan.py)
     if arr.dtype.kind not in "biuf":
         raise InvalidArgumentError(
             f"Layer '{who}' expects numeric input. Received an array of dtype {arr.dtype}"
             + (f" such as {arr.flat[0]!r}." if arr.size else ".")
         )
     if arr.dtype != dtype:
+        if _plan.ACTIVE:  # a traced batch: cast by an op, so the replay casts each batch
+            return ops.cast(arr, dtype).value
         arr = arr.astype(dtype)
     return arr
 

@@ -339,6 +339,8 @@ def _per_output(value, names, what, default=None):
 class MultiArray:
     """Several input arrays batched together: ``m[idx]`` indexes each one alike."""
 
+    _plan_container = True  # trace and replay (autodiff/plan.py) looks inside for the arrays
+
     def __init__(self, arrays):
         self.arrays = list(arrays)
 

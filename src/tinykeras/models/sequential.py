@@ -1,12 +1,9 @@
 """``Sequential``: a plain stack of layers, each feeding the next."""
 
-from tinykeras import debugging
-from tinykeras.autodiff import is_recording, wrap
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.input_layer import InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
-from tinykeras.models import compiled
 from tinykeras.models.model import Model
 from tinykeras.utils import validation
 
@@ -139,16 +136,6 @@ class Sequential(Model):
     def call(self, inputs, training=False):
         """Run the layers in order."""
         layers = self.layers
-        if not is_recording() and compiled.is_dense_stack(layers) and not debugging.ENABLED:
-            # Nothing to differentiate: the same arithmetic without per-layer bookkeeping.
-            first = layers[0]
-            if inputs.value.ndim < 2 or inputs.value.shape[-1] != first._input_last_dim:
-                first._check_input(inputs.value.shape)
-            out, logits = compiled.forward(layers, inputs.value, with_logits=True)
-            out = wrap(out)
-            if layers[-1]._fused in ("sigmoid", "softmax"):  # as ops.dense: keep the logits
-                out._keras_logits = wrap(logits)
-            return out
         x = inputs
         for layer in layers:
             x = layer(x, training=training)

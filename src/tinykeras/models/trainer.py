@@ -1,10 +1,12 @@
 """The training loop: ``compile``, ``fit``, ``evaluate``, ``predict`` and one ``train_step``.
 
-One step, from ``fit`` to the weight update, reads top to bottom in ``train_step``:
+One step, from ``fit`` to the weight update, reads top to bottom in ``_tape_step``:
 forward pass recorded on a tape -> loss (+ regularization penalties) -> backward pass
-(``tape.gradient``) -> ``optimizer.apply`` updates the variables in place -> metrics.
-For stacks of Dense layers ``fit`` runs the same arithmetic compiled (``models/compiled.py``)
-unless ``compile(jit_compile=False)`` asks for this step.
+(``tape.gradient``) -> ``optimizer.apply`` updates the variables in place; ``train_step``
+then updates the metrics. With ``jit_compile`` on (the default, ``"auto"``) that step is
+traced on the first batch of each shape and replayed for the next ones
+(``autodiff/plan.py``): the same ops, without the Python between them.
+``compile(jit_compile=False)`` or ``run_eagerly=True`` runs the tape every time.
 """
 
 import math
@@ -12,19 +14,29 @@ from functools import partial
 
 import numpy as np
 
-from tinykeras import debugging, distribute
+from tinykeras import distribute
 from tinykeras import losses as losses_module
 from tinykeras import metrics as metrics_module
 from tinykeras import optimizers as optimizers_module
-from tinykeras.autodiff import GradientTape
+from tinykeras.autodiff import GradientTape, op
+from tinykeras.autodiff import plan as plan_module
 from tinykeras.backend import global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
 from tinykeras.errors import InvalidArgumentError, NonFiniteLossError
 from tinykeras.layers import tracking
-from tinykeras.models import compiled, custom_step, data, sources
+from tinykeras.models import custom_step, data, sources
 from tinykeras.models.interrupts import InterruptGuard
 from tinykeras.utils import validation
 from tinykeras.utils.progbar import resolve_verbose
+
+
+@op
+def _check_finite_loss(loss):
+    """Raise ``NonFiniteLossError`` for a NaN/inf loss, before the update: the weights stay
+    good. An op (its output is unused) so that a replayed step checks every batch."""
+    if not np.isfinite(loss).all():
+        raise NonFiniteLossError(f"the loss is {float(loss)}")
+    return loss, lambda g, needs: (None,)
 
 
 class Trainer:
@@ -44,9 +56,12 @@ class Trainer:
         self._loss_count = 0
         self.jit_compile = True
         self.run_eagerly = False
-        self._compiled_step = None
         self._distribution = None
         self._initial_epoch = None
+        self._jit_mode = "auto"
+        self._learn = None  # _tape_step, traced unless jit_compile=False (see _prepare_training)
+        self._train_fn = None
+        self._structure_key = None
 
     # -- compile -------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -70,8 +85,9 @@ class Trainer:
         loss_weight = _check_loss_weights(loss_weights)
         unweighted = _check_metrics("metrics", metrics)
         metric_ids = unweighted + _check_metrics("weighted_metrics", weighted_metrics)
-        if jit_compile not in (True, False, "auto", None):
-            validation.check_choice("jit_compile", jit_compile, (True, False, "auto", None))
+        jit_choices = (True, False, "auto", "check", None)
+        if jit_compile not in jit_choices:
+            validation.check_choice("jit_compile", jit_compile, jit_choices)
         run_eagerly = validation.check_bool("run_eagerly", run_eagerly)
         validation.check_int("steps_per_execution", steps_per_execution, low=1)
         self.optimizer = optimizer_obj
@@ -85,9 +101,11 @@ class Trainer:
         self._compile_config = {"optimizer": optimizer, "loss": loss,
                                 "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics}
-        self.jit_compile = jit_compile not in (False, None)
+        self._jit_mode = plan_module.jit_mode(jit_compile)  # checks the value
+        self.jit_compile = self._jit_mode != "off"
         self.run_eagerly = run_eagerly
         self._distribution = distribute.distribution()  # compiled in a strategy's scope()
+        self._learn = self._train_fn = None
         self.compiled = True
         self.stop_training = False
         self._loss_total = 0.0
@@ -104,30 +122,31 @@ class Trainer:
 
     # -- one step ------------------------------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
-        """Run one gradient-descent step on a batch; return the batch loss (before the update)."""
+        """Run one gradient-descent step on a batch; return the batch loss (before the update)
+        as a scalar Tensor. Override it to change what a step does (``fit`` traces and
+        replays an override too, or runs it as written where it cannot be traced)."""
+        loss, y_pred = self._learn(x, y, sample_weight)
+        if self._metric_ids:
+            self._update_metrics(y, y_pred, sample_weight)
+        return loss
+
+    def _tape_step(self, x, y, sample_weight=None):
+        """The step itself: forward and loss on a tape, gradients, the optimizer update."""
         variables = self._train_variables
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
-        value = float(loss.value)
-        if not math.isfinite(value):  # refuse before the update: the weights stay good
-            raise NonFiniteLossError(f"the loss is {value}")
+        _check_finite_loss(loss)  # an op, so that every replayed batch is checked too
         grads = tape.gradient(loss, variables)
         self.optimizer.apply(grads, variables)  # also applies any weight constraints
-        if self._metric_ids:
-            self._update_metrics(y, y_pred, sample_weight)
-        return value
+        return loss, y_pred
 
     def _fit_step(self, x, y, sample_weight=None):
-        """One step of ``fit``: the compiled step when it applies, else ``train_step``."""
-        if self._compiled_step is not None:
-            result = self._compiled_step(x, y, sample_weight)
-            if result is not None:
-                loss, y_pred = result
-                if self._metric_ids:
-                    self._update_metrics(y, y_pred, sample_weight)
-                return loss
-        return self.train_step(x, y, sample_weight)
+        """One step of ``fit``: ``train_step`` (or its traced replay); the loss as a float."""
+        result = self._train_fn(x, y, sample_weight)
+        if isinstance(result, dict):
+            result = result["loss"]
+        return float(getattr(result, "value", result))
 
     def test_step(self, x, y, sample_weight=None):
         """Compute the loss of one batch without training; update the metrics."""
@@ -158,6 +177,8 @@ class Trainer:
         return loss
 
     def _update_metrics(self, y, y_pred, sample_weight):
+        # Metrics accumulate in Python: a step that updates them cannot be replayed.
+        plan_module.refuse("metrics updated inside the traced step")
         pred = y_pred.value
         if self._metrics is None:
             self._resolve_metrics(y, pred)
@@ -188,21 +209,21 @@ class Trainer:
         ) or any(v.regularizer is not None for v in self.weights)
         if not self.optimizer.built:
             self.optimizer.build(self._train_variables)
-        # The fused step when it applies (see models/compiled.py); train_step otherwise.
-        self._compiled_step = None
-        if self.jit_compile and not self.run_eagerly and not self._overrides_user_code() and (
-            not debugging.ENABLED  # check_numerics needs every op: the tape step
-        ):
-            self._compiled_step = compiled.CompiledStep.build(self)
+        self._structure_key = (id(self.optimizer), self._regularized,
+                               tuple(map(id, self._train_variables)))
+        if self._learn is None:
+            mode = "off" if self.run_eagerly else self._jit_mode
+            name = f"the training step of model '{self.name}'"
+            structure = self._get_structure_key
+            self._learn = self._tape_step if mode == "off" else plan_module.TracedFunction(
+                self._tape_step, mode, key=structure, name=name)
+            overridden = type(self).train_step is not Trainer.train_step
+            self._train_fn = plan_module.TracedFunction(
+                self.train_step, mode, key=structure, name=f"{type(self).__name__}.train_step"
+            ) if overridden and mode != "off" else self.train_step
 
-    def _overrides_user_code(self) -> bool:
-        """True when the model's class overrides a method the hand-written step skips."""
-        from tinykeras.models.sequential import Sequential
-
-        cls = type(self)
-        return (cls.train_step is not Trainer.train_step
-                or cls.compute_loss is not Trainer.compute_loss
-                or cls.call is not Sequential.call or cls.__call__ is not Sequential.__call__)
+    def _get_structure_key(self):
+        return self._structure_key
 
     # -- fit -----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -424,13 +445,7 @@ class Trainer:
             dist = distribute.active_for(self)
             if dist is not None:  # several MPI ranks: each predicts a block, all get every row
                 return dist.predict(self, x, batch_size, steps, callbacks)
-        layers = self.layers
-        if compiled.is_dense_stack(layers) and not self._overrides_user_code() and (
-            not debugging.ENABLED
-        ):
-            run = partial(compiled.forward, layers)  # no tensors or tape: the same arithmetic
-        else:
-            run = self._call_to_array
+        run = self._call_to_array  # the model's own call, whatever the subclass
         if source is None and len(x) <= batch_size and not callbacks and verbose in ("auto", 0):
             return run(x)  # one batch: no bookkeeping (one-row predict is hot)
         if source is None:

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from tinykeras.autodiff import plan as _plan
 from tinykeras.autodiff.tensor import Tensor, Variable
 from tinykeras.backend import floatx
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
@@ -308,6 +309,15 @@ class Optimizer:
             grads = list(grads)
         if not grads:
             return
+        if _plan.CAPTURE:  # a plan is being verified: note the gradients the tape gives
+            _plan.CAPTURE[-1].append(_plan._copies(grads))
+        if _plan.ACTIVE:  # tracing: record the update as one step, then run it unrecorded
+            tracer = _plan.ACTIVE[-1]
+            tracer.optimizer_apply(self, grads, trainable_variables)
+            with tracer.pause():
+                grads = [None if g is None else _plan.plain(getattr(g, "value", g))
+                         for g in grads]
+                return self.apply(grads, trainable_variables)
         if trainable_variables is None:
             if not self.built:
                 raise InvalidArgumentError(

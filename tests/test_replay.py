@@ -1,0 +1,273 @@
+"""Trace and replay (``autodiff/plan.py``): the replayed step gives bit for bit what the tape
+gives, for every kind of model; where a plan cannot capture the code, tracing refuses and the
+tape runs, still right."""
+
+import numpy as np
+import pytest
+
+import tinykeras as tk
+from tinykeras import losses, regularizers
+from tinykeras.autodiff import plan
+from tinykeras.layers import Activation, Dense, Input
+from tinykeras.models import Sequential
+from tinykeras.optimizers import SGD, Adam
+
+R = np.random.default_rng(0)
+X = R.standard_normal((70, 6))
+Y_BIN = (R.uniform(size=(70, 1)) > 0.5).astype(float)
+Y_INT = R.integers(0, 3, 70)
+Y_ONEHOT = np.eye(3)[Y_INT]
+Y_REAL = R.standard_normal((70, 2))
+Y_POS = R.uniform(0.1, 2.0, size=(70, 2))
+SW = R.uniform(0.5, 1.5, size=70)
+
+
+@pytest.fixture(autouse=True)
+def _no_forced_check(monkeypatch):
+    # These tests compare the real replay with the tape; check mode would hide the replay.
+    monkeypatch.delenv("TINYKERAS_JIT_CHECK", raising=False)
+
+
+def _dense(spec):
+    if isinstance(spec, str):
+        return Dense(4, activation=spec)
+    return spec
+
+
+# name: (hidden layers, output layer, loss, y, fit kwargs, compile kwargs, replays?)
+CASES = {
+    "seed_sigmoid_bce": (["sigmoid", "sigmoid"], Dense(1, activation="sigmoid"),
+                         "binary_crossentropy", Y_BIN, {}, {}, True),
+    "bce_labels_m": (["relu"], Dense(1, activation="sigmoid"), losses.BinaryCrossentropy(),
+                     Y_BIN[:, 0], {}, {}, True),
+    "bce_from_logits": (["relu"], Dense(1), losses.BinaryCrossentropy(from_logits=True),
+                        Y_BIN, {}, {}, True),
+    "bce_probability_route": (["tanh"], Dense(1, activation="hard_sigmoid"),
+                              "binary_crossentropy", Y_BIN, {}, {}, True),
+    "scce_softmax": (["relu"], Dense(3, activation="softmax"),
+                     "sparse_categorical_crossentropy", Y_INT, {}, {}, True),
+    "scce_logits_column": (["elu"], Dense(3), losses.SparseCategoricalCrossentropy(
+        from_logits=True), Y_INT[:, None], {}, {}, True),
+    "cce_softmax": (["tanh"], Dense(3, activation="softmax"), losses.CategoricalCrossentropy(),
+                    Y_ONEHOT, {}, {}, True),
+    "cce_logits": (["gelu"], Dense(3), losses.CategoricalCrossentropy(from_logits=True),
+                   Y_ONEHOT, {}, {}, True),
+    "mse_linear": (["relu", "softplus"], Dense(2), "mse", Y_REAL, {}, {}, True),
+    "mae": (["selu"], Dense(2), "mae", Y_REAL, {}, {}, True),
+    "poisson": (["silu"], Dense(2, activation="softplus"), "poisson", Y_POS, {}, {}, True),
+    "log_cosh": (["mish"], Dense(2), "log_cosh", Y_REAL, {}, {}, True),
+    "activation_layers": ([Dense(4), Activation("relu"), Dense(4), Activation("leaky_relu")],
+                          Dense(1, activation="sigmoid"), "binary_crossentropy", Y_BIN, {}, {},
+                          True),
+    "more_activations": (["relu6", "softsign", "exponential", "gelu", "linear"],
+                         Dense(3, activation="softmax"), "categorical_crossentropy", Y_ONEHOT,
+                         {}, {}, True),
+    "l1_l2_regularizers": ([Dense(4, activation="relu", kernel_regularizer=regularizers.l1(0.01),
+                                  bias_regularizer=regularizers.l2(0.01))],
+                           Dense(1, activation="sigmoid",
+                                 kernel_regularizer=regularizers.L1L2(0.01, 0.02)),
+                           "binary_crossentropy", Y_BIN, {}, {}, True),
+    "activity_regularizer": ([Dense(4, activation="relu",
+                                    activity_regularizer=regularizers.l2(0.01))],
+                             Dense(1), "mse", Y_BIN, {}, {}, True),
+    "sample_weight": (["relu"], Dense(1, activation="sigmoid"), "binary_crossentropy", Y_BIN,
+                      {"sample_weight": SW}, {}, True),
+    "class_weight": (["relu"], Dense(3, activation="softmax"),
+                     "sparse_categorical_crossentropy", Y_INT,
+                     {"class_weight": {0: 1.0, 1: 2.0, 2: 0.5}}, {}, True),
+    "metrics_validation": (["relu"], Dense(1, activation="sigmoid"), "binary_crossentropy",
+                           Y_BIN, {"validation_split": 0.2},
+                           {"metrics": ["accuracy", "mae"]}, True),
+    "loss_weights": (["relu"], Dense(1, activation="sigmoid"), "binary_crossentropy", Y_BIN,
+                     {}, {"loss_weights": 2.0}, True),
+    "sgd_momentum": (["relu"], Dense(3, activation="softmax"),
+                     "sparse_categorical_crossentropy", Y_INT, {},
+                     {"optimizer": lambda: SGD(0.1, momentum=0.9)}, True),
+    "cce_label_smoothing": (["relu"], Dense(3, activation="softmax"),
+                            losses.CategoricalCrossentropy(label_smoothing=0.2), Y_ONEHOT, {},
+                            {}, True),
+    # Refusals: still right, through the tape.
+    "huber_branches_on_values": (["relu"], Dense(2), "huber", Y_REAL, {}, {}, False),
+    "hinge_checks_labels": (["relu"], Dense(1, activation="tanh"), "hinge", Y_BIN, {}, {},
+                            False),
+    "bce_label_smoothing": (["relu"], Dense(1, activation="sigmoid"),
+                            losses.BinaryCrossentropy(label_smoothing=0.1), Y_BIN, {}, {},
+                            True),
+}
+
+
+def _build(case, cls=Sequential, dtype="float32"):
+    tk.config.set_floatx(dtype)
+    tk.utils.set_random_seed(5)
+    hidden, last, loss, y, fit_kwargs, compile_kwargs, replays = CASES[case]
+    layers = [_dense(h) if isinstance(h, str) else _fresh(h) for h in hidden]
+    model = cls([Input(shape=(6,))] + layers + [_fresh(last)])
+    compile_kwargs = dict(compile_kwargs)
+    optimizer = compile_kwargs.pop("optimizer", None)
+    return model, (optimizer() if optimizer else Adam(0.01)), loss, y, fit_kwargs, \
+        compile_kwargs, replays
+
+
+def _fresh(layer):
+    """A new layer like ``layer`` (in the current floatx)."""
+    config = {k: v for k, v in layer.get_config().items() if k not in ("name", "dtype")}
+    for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
+        config[key] = getattr(layer, key, None)
+    config = {k: v for k, v in config.items() if v is not None or k.endswith("regularizer")}
+    if isinstance(layer, Activation):
+        config = {"activation": layer.activation}
+    return type(layer)(**config)
+
+
+def _fit(case, jit_compile, cls=Sequential, dtype="float32", epochs=3):
+    model, optimizer, loss, y, fit_kwargs, compile_kwargs, _ = _build(case, cls, dtype)
+    model.compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile, **compile_kwargs)
+    history = model.fit(X, y, batch_size=16, epochs=epochs, verbose=0, **fit_kwargs)
+    return model, history.history
+
+
+def _assert_same(a, b):
+    (model_a, hist_a), (model_b, hist_b) = a, b
+    assert hist_a == hist_b  # every logged number, bit for bit
+    for i, (wa, wb) in enumerate(zip(model_a.get_weights(), model_b.get_weights())):
+        np.testing.assert_array_equal(wa, wb, err_msg=f"weight {i}")
+    for i, (sa, sb) in enumerate(zip(model_a.optimizer.variables, model_b.optimizer.variables)):
+        np.testing.assert_array_equal(sa.numpy(), sb.numpy(), err_msg=f"optimizer state {i}")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_replay_is_bit_identical_to_the_tape(case, dtype):
+    replayed = _fit(case, "auto", dtype=dtype)
+    taped = _fit(case, False, dtype=dtype)
+    _assert_same(replayed, taped)
+    learn = replayed[0]._learn
+    if CASES[case][-1]:
+        assert learn.plans and all(verified for _, verified in learn.plans.values()), \
+            f"expected a replayed plan; refused: {learn.refused}"
+        assert not learn.refused
+    else:
+        assert learn.refused and not learn.plans
+    assert taped[0]._learn == taped[0]._tape_step  # jit_compile=False: never traced
+
+
+@pytest.mark.parametrize("case", ["seed_sigmoid_bce", "scce_softmax", "sample_weight",
+                                  "huber_branches_on_values"])
+def test_check_mode_runs_both_and_agrees(case):
+    _assert_same(_fit(case, "check"), _fit(case, False))
+
+
+def test_the_environment_variable_turns_on_check_mode(monkeypatch):
+    monkeypatch.setenv("TINYKERAS_JIT_CHECK", "1")
+    model, _ = _fit("seed_sigmoid_bce", "auto", epochs=1)
+    assert model._learn.mode == "check"
+    model, _ = _fit("seed_sigmoid_bce", False, epochs=1)
+    assert model._learn == model._tape_step
+
+
+def test_check_mode_raises_when_replay_and_tape_disagree():
+    model, optimizer, loss, y, *_ = _build("seed_sigmoid_bce")
+    model.compile(optimizer=optimizer, loss=loss, jit_compile="check")
+    model.fit(X, y, batch_size=16, epochs=1, verbose=0)
+    for recorded, _ in model._learn.plans.values():
+        # Sabotage the plan: after its first op, double the op outputs it holds.
+        recorded._program.insert(1, lambda vals, r=recorded: _scale_all(vals, r.input_slots))
+    with pytest.raises(plan.PlanMismatch, match="disagree"):
+        model.fit(X, y, batch_size=16, epochs=1, verbose=0)
+
+
+def _scale_all(vals, inputs):
+    for i, v in enumerate(vals):
+        if i not in inputs and isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.ndim:
+            vals[i] = v * 2
+
+
+def test_jit_compile_true_warns_once_with_the_reason():
+    with pytest.warns(UserWarning, match=r"could not trace the training step .*outside an op"
+                      ) as caught:
+        model, history = _fit("huber_branches_on_values", True)
+    assert len(caught) == 1  # two batch shapes refused, one warning
+    taped = _fit("huber_branches_on_values", False)
+    _assert_same((model, history), taped)
+
+
+def test_jit_compile_rejects_unknown_values():
+    model = Sequential([Input(shape=(6,)), Dense(1)])
+    with pytest.raises(ValueError, match="jit_compile"):
+        model.compile(loss="mse", jit_compile="sometimes")
+
+
+def test_plans_are_capped_and_do_not_grow_across_epochs():
+    model, optimizer, loss, y, *_ = _build("seed_sigmoid_bce")
+    model.compile(optimizer=optimizer, loss=loss)
+    model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+    before = len(model._learn.plans)
+    model.fit(X, y, batch_size=16, epochs=5, verbose=0)
+    assert len(model._learn.plans) == before == 2  # full batches and the last, short one
+    for batch_size in range(1, 20):  # many shapes: still bounded
+        model.fit(X[:20], y[:20], batch_size=batch_size, epochs=1, verbose=0)
+    assert len(model._learn.plans) <= plan.MAX_PLANS
+
+
+def test_changing_trainable_between_fits_retraces():
+    model, optimizer, loss, y, *_ = _build("seed_sigmoid_bce")
+    model.compile(optimizer=optimizer, loss=loss)
+    model.fit(X, y, batch_size=16, epochs=1, verbose=0)
+    model.layers[0].trainable = False
+    frozen = model.layers[0].get_weights()
+    model.compile(optimizer=Adam(0.01), loss=loss)
+    model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bad_labels_are_still_caught_on_replayed_batches():
+    model, optimizer, loss, y, *_ = _build("scce_softmax")
+    model.compile(optimizer=optimizer, loss=loss)
+    model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+    assert model._learn.plans
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="outside the valid range"):
+        model.fit(X[:16], np.full(16, 7), batch_size=16, epochs=1, verbose=0)
+    assert model._learn.plans  # the plan itself stays
+    for a, b in zip(before, model.get_weights()):  # the bad batch changed nothing
+        np.testing.assert_array_equal(a, b)
+
+
+# -- user code: train_step, call and compute_loss overrides ------------------------------------
+class CustomStep(Sequential):
+    def train_step(self, x, y, sample_weight=None):
+        with tk.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight) * 0.5
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return loss
+
+
+class CustomCall(Sequential):
+    def call(self, inputs, training=False):
+        return super().call(inputs, training=training) * 2.0
+
+
+class CustomLoss(Sequential):
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        return tk.ops.mean(tk.ops.square(y_pred - y)) + 0.1 * tk.ops.mean(tk.ops.abs(y_pred))
+
+
+class BranchyStep(Sequential):
+    def train_step(self, x, y, sample_weight=None):
+        loss = super().train_step(x, y, sample_weight)
+        if float(loss) > 100:  # Python decides on a value: cannot be replayed
+            self.stop_training = True
+        return loss
+
+
+@pytest.mark.parametrize("cls,replays", [(CustomStep, True), (CustomCall, True),
+                                         (CustomLoss, True), (BranchyStep, False)])
+def test_overrides_are_traced_or_refused_and_always_right(cls, replays):
+    replayed = _fit("mse_linear", "auto", cls=cls)
+    taped = _fit("mse_linear", False, cls=cls)
+    _assert_same(replayed, taped)
+    fn = replayed[0]._train_fn if cls in (CustomStep, BranchyStep) else replayed[0]._learn
+    assert bool(fn.plans) == replays and bool(fn.refused) != replays

@@ -398,6 +398,7 @@ class Plan:
         self.optimizers = list(tracer.optimizers)
         self.generators = list(tracer.generators.values())
         self._program = [_compile(step) for step in tracer.steps]
+        self._output = _builder(output_spec)
         self.steps = len(tracer.steps)
 
     def run(self, arrays):
@@ -407,7 +408,7 @@ class Plan:
             vals[slot] = a
         for step in self._program:
             step(vals)
-        return _build(self.output_spec, vals)
+        return self._output(vals)
 
 
 def _compile(step):
@@ -483,6 +484,17 @@ def _compile(step):
             optimizer.apply(grads, variables)
         return apply
     raise AssertionError(kind)
+
+
+def _builder(spec):
+    """A function ``vals -> outputs`` for an output spec (fit's tuple of two Tensors without
+    the recursion of ``_build``)."""
+    if spec[0] == "seq" and all(s[0] == "tensor" and s[1][0] == _SLOT for s in spec[2]):
+        from tinykeras.autodiff.tensor import wrap
+
+        slots, kind = [s[1][1] for s in spec[2]], spec[1]
+        return lambda vals: kind([wrap(vals[i]) for i in slots])
+    return lambda vals: _build(spec, vals)
 
 
 def _build(spec, vals):
@@ -785,7 +797,13 @@ class TracedFunction:
             # the tape, which a replay would go around.
             return self.fn(*args, **kwargs)
         keep: list = []
-        key = signature(args, kwargs, keep)
+        if not kwargs and all(type(a) is np.ndarray or a is None for a in args):
+            # fit's case, (x, y, sample_weight): the key and the inputs without recursion
+            key = tuple(None if a is None else (a.shape, a.dtype.str) for a in args)
+            arrays = [a for a in args if a is not None]
+        else:
+            key = signature(args, kwargs, keep)
+            arrays = None
         if self.key is not None:
             key = (key, self.key())
         entry = self.plans.get(key)
@@ -796,8 +814,9 @@ class TracedFunction:
         plan, verified = entry
         if self.mode == "check" or not verified:
             return self._compare(key, plan, args, kwargs)
-        arrays: list = []
-        _input_arrays([list(args), dict(kwargs)], arrays)
+        if arrays is None:
+            arrays = []
+            _input_arrays([list(args), dict(kwargs)], arrays)
         return plan.run(arrays)
 
     def _trace(self, key, args, kwargs, keep):

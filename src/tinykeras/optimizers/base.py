@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from tinykeras.autodiff import plan as _plan
-from tinykeras.autodiff.tensor import Tensor, Variable
+from tinykeras.autodiff.tensor import Tensor, Variable, wrap
 from tinykeras.backend import floatx
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.optimizers import schedules, transforms
@@ -60,9 +60,17 @@ class Optimizer:
             of the gradients since the last update; ``iterations`` then counts updates.
         name: the name; defaults to the snake-case class name made unique (``adam_1``).
 
-    How a subclass works: ``_slot_groups()`` lists its slots (Keras build order), and
-    ``update_step(gradient, variable, learning_rate)`` updates ``variable`` in place with
-    ``t = self._t`` (iterations + 1). ``variable`` and ``gradient`` are 1-D arrays: the flat
+    Your own optimizer, as Keras's guide writes one: subclass ``Optimizer``, create slots in
+    ``build(var_list)`` (after ``super().build(var_list)``) with
+    ``add_variable_from_reference(variable, "name")`` or ``add_variable(shape)``, and write
+    ``update_step(gradient, variable, learning_rate)`` for one variable (a ``Variable`` and a
+    Tensor of its shape; update with ``variable.assign(...)`` or ``self.assign(...)``; find a
+    slot with ``self._get_variable_index(variable)``). Clipping, weight decay, EMA, gradient
+    accumulation and constraints still come from this class.
+
+    How tinykeras's own optimizers work: ``_slot_groups()`` lists their slots (Keras build
+    order), and ``update_step(gradient, variable, learning_rate)`` updates ``variable`` in
+    place with ``t = self._t`` (iterations + 1). ``variable`` and ``gradient`` are 1-D arrays: the flat
     buffer of every variable of one dtype (see ``flat.py``), or one variable's slice of it
     when only some variables get gradients. ``self._segment(variable)`` gives their slots, two
     scratch buffers and ``consts(...)``, which turns per-step Python floats into 0-d arrays of
@@ -130,6 +138,7 @@ class Optimizer:
         self._exclude_ids = set()
         self._exclude_pattern = None
         self._decay_targets = []
+        self._own_slots = []  # add_variable's, for a subclass written as Keras's guide does
         self._t = 1
         # Data parallelism's hook (tinykeras.distribute installs it for the length of a fit):
         # called with the flat gradient arrays of a step before anything else uses them.
@@ -250,7 +259,7 @@ class Optimizer:
         callable), then the slot variables in build order."""
         lr = [self._learning_rate] if isinstance(self._learning_rate, Variable) else []
         slots = self._packed.slot_variables if self.built else []
-        return [self._iterations, *lr, *slots]
+        return [self._iterations, *lr, *slots, *self._own_slots]
 
     def save_own_variables(self, store) -> None:
         """Write ``variables`` into ``store`` under the keys "0", "1"... (Keras layout)."""
@@ -430,9 +439,64 @@ class Optimizer:
                 slab.flush_denormals()
 
     def _update_all(self, segments, learning_rate: float) -> None:
-        """Run ``update_step`` on each segment (Keras's ``_backend_update_step``)."""
-        for seg in segments:
-            self.update_step(seg.grad, seg.var, learning_rate)
+        """Run ``update_step`` on each segment (Keras's ``_backend_update_step``): on the
+        flat buffers for tinykeras's optimizers, one variable at a time (Keras's contract)
+        for a subclass that brings its own ``update_step``."""
+        if self._flat_update_step():
+            for seg in segments:
+                self.update_step(seg.grad, seg.var, learning_rate)
+            return
+        parts = self._packed.parts if segments and segments[0].variable is None else segments
+        for part in parts:
+            gradient = wrap(part.grad.reshape(part.view.shape))
+            self.update_step(gradient, part.variable, learning_rate)
+
+    def _flat_update_step(self) -> bool:
+        """True when ``update_step`` is one of tinykeras's own (written for flat buffers)."""
+        owner = next(c for c in type(self).__mro__ if "update_step" in c.__dict__)
+        return owner.__module__.startswith("tinykeras.optimizers")
+
+    # -- Keras's API for optimizer subclasses (per-variable update_step) -----------------
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none",
+                     name=None):
+        """Create and track a slot variable of ``shape`` (listed in ``variables``)."""
+        from tinykeras import initializers
+
+        dtype = dtype or floatx()
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        slot = Variable(value, dtype=dtype, trainable=False, name=name or "variable")
+        slot.path = f"{self.name}/{slot.name}"
+        self._own_slots.append(slot)
+        return slot
+
+    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
+        """Create a slot variable shaped like ``reference_variable`` (Keras's name scheme:
+        ``<variable path with _ for />_<name>``)."""
+        slot = self.add_variable(reference_variable.shape, initializer=initializer,
+                                 dtype=reference_variable.dtype, name=name)
+        slot.name = f"{reference_variable.path.replace('/', '_')}_{name}"
+        slot.path = f"{self.name}/{slot.name}"
+        return slot
+
+    def _get_variable_index(self, variable) -> int:
+        """The position of ``variable`` among the variables the optimizer was built with."""
+        for i, v in enumerate(self._trainable_variables):
+            if v is variable:
+                return i
+        raise InvalidArgumentError(
+            f"Optimizer '{self.name}' was not built with variable '{variable.path}'.")
+
+    def assign(self, variable, value):
+        """``variable.assign(value)`` (Keras's optimizer helper)."""
+        variable.assign(value)
+
+    def assign_add(self, variable, value):
+        """``variable.assign_add(value)``."""
+        variable.assign_add(value)
+
+    def assign_sub(self, variable, value):
+        """``variable.assign_sub(value)``."""
+        variable.assign_sub(value)
 
     def update_step(self, gradient, variable, learning_rate: float) -> None:
         """Update ``variable`` (a 1-D array) in place from ``gradient``; see the class doc."""

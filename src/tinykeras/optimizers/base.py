@@ -72,9 +72,9 @@ class Optimizer:
     order), and ``update_step(gradient, variable, learning_rate)`` updates ``variable`` in
     place with ``t = self._t`` (iterations + 1). ``variable`` and ``gradient`` are 1-D
     arrays: the flat buffer of every variable of one dtype (see ``flat.py``), or one
-    variable's slice of it when only some variables get gradients. ``self._segment(variable)`` gives their slots, two
-    scratch buffers and ``consts(...)``, which turns per-step Python floats into 0-d arrays of
-    the variable dtype. Every operation is an in-place ufunc, so a step allocates nothing.
+    variable's slice of it when only some variables get gradients.
+    ``self._segment(variable)`` gives their slots, two scratch buffers and ``consts(...)``,
+    which turns per-step Python floats into 0-d arrays of the variable dtype. Every operation is an in-place ufunc, so a step allocates nothing.
     """
 
     def __init__(

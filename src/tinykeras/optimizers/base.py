@@ -74,7 +74,8 @@ class Optimizer:
     arrays: the flat buffer of every variable of one dtype (see ``flat.py``), or one
     variable's slice of it when only some variables get gradients.
     ``self._segment(variable)`` gives their slots, two scratch buffers and ``consts(...)``,
-    which turns per-step Python floats into 0-d arrays of the variable dtype. Every operation is an in-place ufunc, so a step allocates nothing.
+    which turns per-step Python floats into 0-d arrays of the variable dtype. Every
+    operation is an in-place ufunc, so a step allocates nothing.
     """
 
     def __init__(

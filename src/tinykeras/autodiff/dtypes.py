@@ -11,13 +11,8 @@ import sys
 
 import numpy as np
 
-from tinykeras.autodiff.tensor import Tensor, wrap
+from tinykeras.autodiff.tensor import Tensor, raw, wrap  # noqa: F401 - raw re-exported
 from tinykeras.backend.config import floatx, standardize_dtype
-
-
-def raw(x):
-    """Return the array inside a Tensor, or ``x`` itself."""
-    return x.value if isinstance(x, Tensor) else x
 
 
 def _strong_dtype(x):

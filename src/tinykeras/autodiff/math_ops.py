@@ -4,6 +4,7 @@ import numpy as np
 
 from tinykeras.autodiff.core import op, unbroadcast, wrap
 from tinykeras.autodiff.tensor import Tensor
+from tinykeras.autodiff.tensor import raw as _raw
 
 
 def _shape(a):
@@ -442,11 +443,24 @@ def _axis(axis):
     return axis
 
 
-def _raw(x):
-    return x.value if isinstance(x, Tensor) else x
-
-
 def _raw_key(key):
     if isinstance(key, tuple):
         return tuple(_raw(k) for k in key)
     return _raw(key)
+
+
+def install_operators(cls=Tensor) -> None:
+    """Give ``Tensor`` its arithmetic operators and ``.T``, each through the op above (the
+    one place they are defined; ``tensor.py`` imports no op module)."""
+    binary = {"add": add, "sub": subtract, "mul": multiply, "truediv": divide,
+              "matmul": matmul, "pow": power}
+    for name, fn in binary.items():
+        setattr(cls, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(cls, f"__r{name}__", lambda self, other, fn=fn: fn(other, self))
+    cls.__neg__ = lambda self: negative(self)
+    cls.__abs__ = lambda self: abs(self)
+    cls.__getitem__ = lambda self, key: getitem(self, key)
+    cls.T = property(lambda self: transpose(self), doc="The transpose (reverses the axes).")
+
+
+install_operators()

@@ -12,6 +12,7 @@ import numpy as np
 
 from tinykeras.autodiff import plan as _plan
 from tinykeras.autodiff.tensor import Tensor, wrap
+from tinykeras.autodiff.tensor import raw as _raw
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 
 # The tapes currently recording. Ops check this list first, so that with no tape (predict,
@@ -190,8 +191,6 @@ def _kinds(x) -> str:
     return f"{x!r:.60} of type {type(x).__name__}"
 
 
-def _raw(x):
-    return x.value if isinstance(x, Tensor) else x
 
 
 def _flatten(x) -> list:

@@ -79,13 +79,6 @@ class Tensor:
         """The number of elements."""
         return self.value.size
 
-    @property
-    def T(self):
-        """The transpose (reverses the axes)."""
-        from tinykeras.autodiff import ops
-
-        return ops.transpose(self)
-
     def __len__(self):
         return len(self.value)
 
@@ -125,54 +118,12 @@ class Tensor:
     def __str__(self):
         return self.__repr__()
 
-    # -- operators: each goes through an op, so it is recorded and differentiable ----------------
-    def __add__(self, other):
-        return _ops().add(self, other)
-
-    def __radd__(self, other):
-        return _ops().add(other, self)
-
-    def __sub__(self, other):
-        return _ops().subtract(self, other)
-
-    def __rsub__(self, other):
-        return _ops().subtract(other, self)
-
-    def __mul__(self, other):
-        return _ops().multiply(self, other)
-
-    def __rmul__(self, other):
-        return _ops().multiply(other, self)
-
-    def __truediv__(self, other):
-        return _ops().divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops().divide(other, self)
-
-    def __matmul__(self, other):
-        return _ops().matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops().matmul(other, self)
-
-    def __pow__(self, other):
-        return _ops().power(self, other)
-
-    def __rpow__(self, other):
-        return _ops().power(other, self)
-
-    def __neg__(self):
-        return _ops().negative(self)
-
+    # -- operators ------------------------------------------------------------------------------
+    # The arithmetic operators (+ - * / @ ** unary -, abs, [..]) and ``.T`` go through ops, so
+    # they are recorded and differentiable; ``math_ops`` installs them on this class when it
+    # is imported (``math_ops.install_operators``), so this module imports no op module.
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return _ops().abs(self)
-
-    def __getitem__(self, key):
-        return _ops().getitem(self, key)
 
     # Comparisons give boolean tensors with no gradient, as in TF.
     def __lt__(self, other):
@@ -311,16 +262,12 @@ def _assigning(v):
         plan.refuse(f"`assign` to variable '{v.path}' outside an op")
 
 
-def _raw(x):
-    """Return the array inside a Tensor, or ``x`` itself."""
+def raw(x):
+    """Return the array inside a Tensor, or ``x`` itself (the one home of this helper)."""
     return x.value if isinstance(x, Tensor) else x
 
 
-def _ops():
-    # Deferred: ops imports this module.
-    from tinykeras.autodiff import ops
-
-    return ops
+_raw = raw
 
 
 def wrap(value) -> Tensor:

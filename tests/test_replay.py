@@ -271,3 +271,39 @@ def test_overrides_are_traced_or_refused_and_always_right(cls, replays):
     _assert_same(replayed, taped)
     fn = replayed[0]._train_fn if cls in (CustomStep, BranchyStep) else replayed[0]._learn
     assert bool(fn.plans) == replays and bool(fn.refused) != replays
+
+
+# -- every layer type: random ops (drawn inside the op) and state updates (inside an op) ------
+LAYERS = {
+    "Dropout": lambda L: L.Dropout(0.3),
+    "Dropout_seeded": lambda L: L.Dropout(0.3, seed=4),
+    "BatchNormalization": lambda L: L.BatchNormalization(),
+    "LayerNormalization": lambda L: L.LayerNormalization(),
+    "GaussianNoise": lambda L: L.GaussianNoise(0.1),
+    "GaussianDropout": lambda L: L.GaussianDropout(0.2),
+    "AlphaDropout": lambda L: L.AlphaDropout(0.2),
+    "PReLU": lambda L: L.PReLU(),
+    "ELU": lambda L: L.ELU(),
+    "ReLU": lambda L: L.ReLU(),
+    "LeakyReLU": lambda L: L.LeakyReLU(),
+    "Softmax": lambda L: L.Softmax(),
+    "UnitNormalization": lambda L: L.UnitNormalization(),
+    "Rescaling": lambda L: L.Rescaling(0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_every_layer_type_replays_bit_for_bit(name):
+    from tinykeras import layers
+
+    results = []
+    for jit_compile in ("auto", False):
+        tk.utils.set_random_seed(3)
+        model = Sequential([Input(shape=(6,)), Dense(8), LAYERS[name](layers),
+                            Dense(1, activation="sigmoid")])
+        model.compile(optimizer=Adam(0.01), loss="binary_crossentropy", jit_compile=jit_compile)
+        history = model.fit(X, Y_BIN, batch_size=16, epochs=3, verbose=0)
+        results.append((model, history.history))
+    _assert_same(*results)  # weights include moving statistics (non-trainable state)
+    learn = results[0][0]._learn
+    assert learn.plans and not learn.refused, learn.refused

@@ -44,6 +44,7 @@ the environment variable ``TINYKERAS_JIT_CHECK=1``) does that on every call and 
 ``PlanMismatch`` on any difference. At most ``MAX_PLANS`` plans are kept per traced function.
 """
 
+import functools
 import os
 import warnings
 
@@ -411,13 +412,27 @@ class Plan:
         return self._output(vals)
 
 
+def _arg_getter(kind, x):
+    """A function ``vals -> argument`` for one argument spec."""
+    if kind == _SLOT:
+        return lambda vals: vals[x]
+    if kind == _VAR:
+        return lambda vals: x.value  # read at each replay: updates are seen
+    return lambda vals: x
+
+
 def _compile(step):
     """Turn a recorded step into a closure ``f(vals)`` (no dispatch on the kind per call)."""
     kind = step[0]
     if kind == "fwd":
         _, fn, argspec, kwspec, out_slots, vjp_slots, multi = step
-        specs = [s for s in argspec]
+        if all(k == _CONST for k, _ in kwspec.values()) and kwspec:
+            # Static keyword arguments are fixed: bind them once, not per call.
+            fn = functools.partial(fn, **{n: x for n, (_, x) in kwspec.items()})
+            kwspec = {}
+        specs = list(argspec)
         kwspecs = [(k, *s) for k, s in kwspec.items()]
+        getters = [_arg_getter(k, x) for k, x in specs]
         simple = all(k == _SLOT for k, _ in specs) and not kwspecs
         slots = [x for _, x in specs]
         if not multi:
@@ -428,15 +443,20 @@ def _compile(step):
                 return fwd
 
             def fwd(vals):
-                args = [vals[x] if k == _SLOT else (x.value if k == _VAR else x)
-                        for k, x in specs]
+                args = [get(vals) for get in getters]
                 kw = {n: vals[x] if k == _SLOT else (x.value if k == _VAR else x)
                       for n, k, x in kwspecs}
                 vals[o], vals[vs] = fn(*args, **kw)
             return fwd
+        if not kwspecs and len(out_slots) == 2:  # dense with its logits: the common case
+            (o1, o2), (v1, v2) = out_slots, vjp_slots
+
+            def fwd_two(vals):
+                (vals[o1], vals[o2]), (vals[v1], vals[v2]) = fn(*[get(vals) for get in getters])
+            return fwd_two
 
         def fwd_multi(vals):
-            args = [vals[x] if k == _SLOT else (x.value if k == _VAR else x) for k, x in specs]
+            args = [get(vals) for get in getters]
             kw = {n: vals[x] if k == _SLOT else (x.value if k == _VAR else x)
                   for n, k, x in kwspecs}
             outs, vjps = fn(*args, **kw)

@@ -111,3 +111,28 @@ def test_pandas_frames_and_series_are_accepted():
     model = _model()
     model.fit(frame, pd.Series(y[:, 0]), epochs=1, verbose=0)
     np.testing.assert_allclose(model.predict(frame, verbose=0), model.predict(x, verbose=0))
+
+
+def test_validation_split_float_is_keras_s_last_rows_and_the_opt_in_split_is_stratified():
+    x = np.arange(40, dtype="float32")[:, None] / 40
+    y = (np.arange(40) >= 30).astype("float32")[:, None]  # sorted: the last quarter is class 1
+    model = _model()
+    history = model.fit(x, y, epochs=1, verbose=0, validation_split=0.25)
+    # Keras's rule: the last 10 rows, all of class 1 (validation accuracy of a class-1 set).
+    assert history.params["steps"] == 1
+    split = tk.utils.ValidationSplit(0.25)
+    (x_tr, y_tr, _), (x_val, y_val, _) = split.split(x, y)
+    # A quarter of each class (rounded): 7 or 8 of the 30 zeros, 2 or 3 of the 10 ones.
+    assert len(x_val) == 10 and y_val.sum() in (2, 3) and len(y_tr) + len(y_val) == 40
+    assert not set(x_val[:, 0]) & set(x_tr[:, 0])
+    tk.utils.set_random_seed(5)
+    a = tk.utils.ValidationSplit(0.25).indices(y, 40)[1]
+    tk.utils.set_random_seed(5)
+    b = tk.utils.ValidationSplit(0.25).indices(y, 40)[1]
+    assert np.array_equal(a, b), "seeded: the same rows"
+    history = model.fit(x, y, epochs=1, verbose=0, validation_split=split)
+    assert "val_loss" in history.history
+    with pytest.raises(ValueError, match="fraction"):
+        tk.utils.ValidationSplit(1.5)
+    onehot = np.eye(3)[np.arange(30) % 3]
+    assert np.bincount(np.argmax(onehot[split.indices(onehot, 30)[1]], 1)).tolist() == [2, 2, 2]

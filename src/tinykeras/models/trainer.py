@@ -24,10 +24,11 @@ from tinykeras.backend import global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
 from tinykeras.errors import InvalidArgumentError, NonFiniteLossError
 from tinykeras.layers import tracking
-from tinykeras.models import custom_step, data, sources
+from tinykeras.models import custom_step, data, setup_warnings, sources
 from tinykeras.models.interrupts import InterruptGuard
 from tinykeras.utils import validation
 from tinykeras.utils.progbar import resolve_verbose
+from tinykeras.utils.splits import ValidationSplit
 
 
 @op
@@ -243,7 +244,9 @@ class Trainer:
         # Every check first; the model, optimizer and random generator change only after.
         batch_size = data.check_batch_size(batch_size)
         epochs, initial_epoch = data.check_fit_arguments(
-            epochs, initial_epoch, shuffle, validation_split, validation_freq)
+            epochs, initial_epoch, shuffle,
+            0.0 if isinstance(validation_split, ValidationSplit) else validation_split,
+            validation_freq)
         verbose = resolve_verbose(data.check_verbose(verbose, resolve=False))
         steps_per_epoch = data.check_steps("steps_per_epoch", steps_per_epoch)
         validation_steps = data.check_steps("validation_steps", validation_steps)
@@ -263,7 +266,11 @@ class Trainer:
             first = self._prepare_batch(train.peek(), class_weight)[0]
         else:
             x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight, batch_size)
-            if validation_data is None and validation_split:
+            if validation_data is None and isinstance(validation_split, ValidationSplit):
+                # Opt-in: shuffled and stratified rows (utils/splits.py).
+                (x, y, sample_weight), validation_data = validation_split.split(
+                    x, y, sample_weight)
+            elif validation_data is None and validation_split:
                 (x, y, sample_weight), validation_data = data.train_validation_split(
                     (x, y, sample_weight), validation_split)
             first = x
@@ -274,6 +281,7 @@ class Trainer:
         self._ensure_built(first, batch_size)  # only now: a refused fit leaves it unbuilt
         custom_step.check_has_loss(self, first)
         self._prepare_training()
+        setup_warnings.warn_silent_mistakes(self)
         if dist is not None:
             verbose, callbacks = dist.begin_fit(self, len(x), batch_size, verbose, callbacks)
             fit_step, train.batches = dist.fit_step(self), dist.epoch_batches

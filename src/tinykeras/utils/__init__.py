@@ -12,6 +12,7 @@ from tinykeras.utils.plotting import (  # matplotlib is imported only when a plo
 )
 from tinykeras.utils.progbar import Progbar, set_progress_style
 from tinykeras.utils.py_dataset import PyDataset, Sequence
+from tinykeras.utils.splits import ValidationSplit
 
 
 def to_categorical(x, num_classes=None):
@@ -48,4 +49,4 @@ def to_categorical(x, num_classes=None):
 
 __all__ = ["Progbar", "PyDataset", "Sequence", "plot_decision_boundary", "plot_history",
            "plot_images", "plot_model", "plot_training", "set_progress_style", "set_random_seed",
-           "to_categorical"]
+           "to_categorical", "ValidationSplit"]

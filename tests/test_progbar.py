@@ -225,3 +225,16 @@ def test_seed_training_under_a_pseudo_terminal_redraws_in_place():
     assert re.fullmatch(r"63/63 ━{20} \d+s \d+ms/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}\n",
                         final), repr(final)
     assert "\x1b[32m" in epoch and "\x1b[1m" in epoch
+
+
+def test_a_thousand_epochs_in_jupyter_write_little_and_no_backspaces(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipykernel", object())  # as inside a notebook kernel
+    out = io.StringIO()
+    model = _model()
+    x, y = np.ones((40, 3)), np.ones((40, 1))
+    model.fit(x, y, epochs=1000, batch_size=10, verbose="auto",
+              callbacks=tk.callbacks.ProgbarLogger(stream=out))
+    text = out.getvalue()
+    assert "\b" not in text, "backspaces pile up in a notebook's output"
+    assert text.count("\n") == 2000  # a header and a final line per epoch, as Keras prints
+    assert len(text) < 2000 * 100, "about one short line per epoch, no flood of redraws"

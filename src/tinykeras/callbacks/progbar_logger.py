@@ -39,8 +39,13 @@ class ProgbarLogger(Callback):
 
     def _new_bar(self):
         self.seen = 0
+        previous = self.progbar
         self.progbar = Progbar(self.target, verbose=self.verbose, style=self.style,
                                stream=self.stream)
+        if previous is not None:
+            # The redraw limit spans epochs: many short epochs (1,000 in a course notebook)
+            # draw each one's final line, not also a first frame each.
+            self.progbar._last_update = previous._last_update
 
     def _print(self, text):
         self.progbar._write(text + "\n")

@@ -3,6 +3,7 @@
 from tinykeras import activations, constraints, initializers, regularizers
 from tinykeras.autodiff import ops
 from tinykeras.layers.base import Layer
+from tinykeras.layers.normalization import deserialize_fields
 
 
 class ReLU(Layer):
@@ -121,10 +122,4 @@ class PReLU(Layer):
     @classmethod
     def from_config(cls, config):
         """Rebuild from a Keras config."""
-        config = dict(config)
-        for key, module in (("alpha_initializer", initializers),
-                            ("alpha_regularizer", regularizers),
-                            ("alpha_constraint", constraints)):
-            if isinstance(config.get(key), dict):
-                config[key] = module.deserialize(config[key])
-        return cls(**config)
+        return cls(**deserialize_fields(config))

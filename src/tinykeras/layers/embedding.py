@@ -6,6 +6,7 @@ import numpy as np
 from tinykeras import constraints, initializers, regularizers
 from tinykeras.autodiff.core import op
 from tinykeras.layers.base import Layer
+from tinykeras.layers.normalization import deserialize_fields
 
 
 def _indices(x, limit, who):
@@ -97,16 +98,11 @@ class Embedding(Layer):
 
     @classmethod
     def from_config(cls, config):
-        """Rebuild from a Keras config."""
+        """Rebuild from a Keras config (newer keys Keras writes are dropped)."""
         config = {k: v for k, v in config.items()
                   if k not in ("quantization_config", "activity_regularizer", "lora_rank",
                                "lora_alpha")}
-        for key, module in (("embeddings_initializer", initializers),
-                            ("embeddings_regularizer", regularizers),
-                            ("embeddings_constraint", constraints)):
-            if isinstance(config.get(key), dict):
-                config[key] = module.deserialize(config[key])
-        return cls(**config)
+        return cls(**deserialize_fields(config))
 
 
 @op

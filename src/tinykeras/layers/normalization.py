@@ -92,7 +92,49 @@ def _axes(axis, ndim, who):
     return tuple(sorted(out))
 
 
-class BatchNormalization(Layer):
+class _Affine(Layer):
+    """Shared by the normalization layers: the learned ``gamma`` (scale) and ``beta`` (offset),
+    their initializers, regularizers and constraints, and their Keras config keys."""
+
+    def _init_affine(self, center, scale, beta_initializer, gamma_initializer,
+                     beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.gamma = self.beta = None
+
+    def _add_affine(self, shape):
+        if self.scale:
+            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+
+    def _affine_config(self):
+        return {
+            "center": self.center, "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": _serialize(self.beta_regularizer, regularizers),
+            "gamma_regularizer": _serialize(self.gamma_regularizer, regularizers),
+            "beta_constraint": _serialize(self.beta_constraint, constraints),
+            "gamma_constraint": _serialize(self.gamma_constraint, constraints),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from a Keras config (serialized initializers, regularizers, constraints)."""
+        return cls(**deserialize_fields(config))
+
+
+class BatchNormalization(_Affine):
     """Normalizes each feature over the batch in training, with moving statistics at inference.
 
     Training (``fit``, or ``training=True``): ``(x - batch_mean) / sqrt(batch_var + epsilon)
@@ -128,17 +170,11 @@ class BatchNormalization(Layer):
         self.axis = axis if isinstance(axis, int) else list(axis)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._init_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                          gamma_regularizer, beta_constraint, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
         self.synchronized = synchronized
-        self.gamma = self.beta = None
 
     def build(self, input_shape):
         """Create gamma, beta, moving_mean and moving_variance for the feature axes."""
@@ -152,14 +188,7 @@ class BatchNormalization(Layer):
             )
         self._reduce = tuple(a for a in range(ndim) if a not in self._keep)
         self._broadcast = tuple(input_shape[a] if a in self._keep else 1 for a in range(ndim))
-        if self.scale:
-            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        self._add_affine(shape)
         self.moving_mean = self.add_weight(shape, self.moving_mean_initializer,
                                            trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape, self.moving_variance_initializer,
@@ -189,27 +218,16 @@ class BatchNormalization(Layer):
         """Return Keras's BatchNormalization config."""
         return {
             **super().get_config(), "axis": self.axis, "momentum": self.momentum,
-            "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "epsilon": self.epsilon, **self._affine_config(),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(
                 self.moving_variance_initializer),
-            "beta_regularizer": _serialize(self.beta_regularizer, regularizers),
-            "gamma_regularizer": _serialize(self.gamma_regularizer, regularizers),
-            "beta_constraint": _serialize(self.beta_constraint, constraints),
-            "gamma_constraint": _serialize(self.gamma_constraint, constraints),
             "synchronized": self.synchronized, "renorm": self.renorm,
             "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum,
         }
 
-    @classmethod
-    def from_config(cls, config):
-        """Rebuild from a Keras config (serialized initializers, regularizers, constraints)."""
-        return cls(**_deserialize_fields(config))
 
-
-class LayerNormalization(Layer):
+class LayerNormalization(_Affine):
     """Normalizes each sample over its feature axis: ``(x - mean) / sqrt(var + epsilon) *
     gamma + beta``, with the mean and variance of that sample (the same in training and
     inference).
@@ -232,14 +250,9 @@ class LayerNormalization(Layer):
             )
         self.axis = axis if isinstance(axis, int) else list(axis)
         self.epsilon = float(epsilon)
-        self.center, self.scale, self.rms_scaling = bool(center), bool(scale), False
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.gamma = self.beta = None
+        self.rms_scaling = False
+        self._init_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                          gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         """Create gamma and beta over the normalized axes."""
@@ -247,14 +260,7 @@ class LayerNormalization(Layer):
         self._norm = _axes(self.axis, ndim, self.name)
         shape = tuple(input_shape[a] for a in self._norm)
         self._broadcast = tuple(input_shape[a] if a in self._norm else 1 for a in range(ndim))
-        if self.scale:
-            self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        self._add_affine(shape)
         if self._norm == (ndim - 1,):
             self._input_last_dim = int(input_shape[-1])
         self.built = True  # also when build() is called directly, as in Keras
@@ -269,19 +275,8 @@ class LayerNormalization(Layer):
         """Return Keras's LayerNormalization config."""
         return {
             **super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
-            "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": _serialize(self.beta_regularizer, regularizers),
-            "gamma_regularizer": _serialize(self.gamma_regularizer, regularizers),
-            "beta_constraint": _serialize(self.beta_constraint, constraints),
-            "gamma_constraint": _serialize(self.gamma_constraint, constraints),
+            "rms_scaling": self.rms_scaling, **self._affine_config(),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuild from a Keras config."""
-        return cls(**_deserialize_fields(config))
 
 
 @op
@@ -321,7 +316,9 @@ def _serialize(obj, module):
     return None if obj is None else module.serialize(obj)
 
 
-def _deserialize_fields(config):
+def deserialize_fields(config):
+    """A layer config with its serialized ``*_initializer``, ``*_regularizer`` and
+    ``*_constraint`` dicts turned back into objects (allow-list lookups only)."""
     config = dict(config)
     for key, value in config.items():
         if isinstance(value, dict):

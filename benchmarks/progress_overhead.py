@@ -116,8 +116,11 @@ def main():
             verbose, tty = settings[name]
             times[name].append(timed_fit(x, y, weights, args.epochs, verbose, tty))
     base = statistics.median(times["verbose=0"])
-    hook = min(per_step_hook_cost(weights) for _ in range(3))
-    draw = min(redraw_cost(weights) for _ in range(3))
+    try:
+        hook = min(per_step_hook_cost(weights) for _ in range(3))
+        draw = min(redraw_cost(weights) for _ in range(3))
+    except ImportError:  # a tinykeras from before the progress bar: the fit times only
+        hook = draw = None
     print(f"tinykeras {tk.__file__}")
     print(f"W1: {len(x)} rows, batch 32, {args.epochs} epochs, {args.reps} interleaved reps "
           "(median, and best: the least disturbed by other processes)\n")
@@ -128,6 +131,8 @@ def main():
         med, low = statistics.median(times[name]), min(times[name])
         print(f"| {name} | {med * 1e6:.1f} | {100 * (med / base - 1):+.1f}% | "
               f"{low * 1e6:.1f} | {100 * (low / best - 1):+.1f}% |")
+    if hook is None:
+        return
     print(f"\nThe bar's own cost per step, timed alone: {hook * 1e6:.2f} µs "
           f"= {100 * hook / base:.2f}% of a verbose=0 step.")
     print(f"One redraw of the bar (logs, text, write): {draw * 1e6:.1f} µs; at most 20 a "

@@ -64,3 +64,50 @@ def test_killing_a_saving_process_leaves_a_loadable_file(tmp_path, suffix):
         for stray in tmp_path.glob(f".{path.name}.*.tmp"):
             stray.unlink()  # a killed writer may leave its temporary file, never a bad target
     assert len(versions) > 1, "the kills all landed before the second save"
+
+
+RESUME = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import tinykeras as tk
+
+    stage, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 5)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    if stage == "first":
+        tk.utils.set_random_seed(11)
+        model = tk.Sequential([tk.Input((5,)), tk.layers.Dense(8, activation="relu"),
+                               tk.layers.Dropout(0.3, seed=2),
+                               tk.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        model.fit(x, y, epochs=10, batch_size=16, verbose=0)
+        model.save(path)
+    else:
+        model = tk.models.load_model(path)  # a fresh process: the generators come from the file
+        model.fit(x, y, epochs=10, batch_size=16, verbose=0)
+        np.savez(out, *model.get_weights())
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_resume_in_a_fresh_process_matches_one_long_fit(tmp_path, suffix):
+    script = tmp_path / "resume.py"
+    script.write_text(RESUME)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    path, out = tmp_path / f"half{suffix}", tmp_path / "resumed.npz"
+    for stage in ("first", "second"):
+        subprocess.run([sys.executable, str(script), stage, str(path), str(out)], env=env,
+                       check=True)
+    tk.utils.set_random_seed(11)
+    model = tk.Sequential([tk.Input((5,)), tk.layers.Dense(8, activation="relu"),
+                           tk.layers.Dropout(0.3, seed=2),
+                           tk.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 5)).astype("float32")
+    model.fit(x, (x[:, :1] > 0).astype("float32"), epochs=20, batch_size=16, verbose=0)
+    resumed = np.load(out)
+    for i, w in enumerate(model.get_weights()):
+        np.testing.assert_array_equal(resumed[f"arr_{i}"], w, err_msg=f"weight {i}")

@@ -199,13 +199,13 @@ class Model(Trainer, Layer):
 
     def get_compile_config(self):
         """Return the serialized compile arguments (None if not compiled)."""
-        from tinykeras.saving.config import serialize_compile_config
+        from tinykeras.saving.compile_config import serialize_compile_config
 
         return serialize_compile_config(self)
 
     def compile_from_config(self, config):
         """Compile with the arguments of a ``get_compile_config()`` dict."""
-        from tinykeras.saving.config import compile_args
+        from tinykeras.saving.compile_config import compile_args
 
         self.compile(**compile_args(config))
 

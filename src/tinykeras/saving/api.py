@@ -6,9 +6,9 @@ import os
 
 from tinykeras.saving import keras_file, legacy_h5, weights_h5
 from tinykeras.saving.atomic import atomic_write_bytes
+from tinykeras.saving.compile_config import compile_args
 from tinykeras.saving.config import (
     FileFormatError,
-    compile_args,
     model_from_config,
     model_to_config,
     parse_json,

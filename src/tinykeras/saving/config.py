@@ -80,7 +80,7 @@ def deserialize_layer(config, custom_objects: dict | None = None):
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise FileFormatError(
             "A layer config must be a dict with a string 'class_name'. "
-            f"Received: {_short(config)}"
+            f"Received: {short_repr(config)}"
         )
     name = config["class_name"]
     if name in _CODE_LAYERS:
@@ -95,7 +95,7 @@ def deserialize_layer(config, custom_objects: dict | None = None):
         inner = {"layers": inner}
     if not isinstance(inner, dict):
         raise FileFormatError(f"The config of layer class {name!r} must be a dict. "
-                              f"Received: {_short(inner)}")
+                              f"Received: {short_repr(inner)}")
     _check_dtype(inner.get("dtype"), inner.get("name", name))
     with CustomObjectScope(custom_objects):
         try:
@@ -150,7 +150,7 @@ def check_shape(shape, who: str) -> tuple:
         for d in shape)
     if not ok:
         raise FileFormatError(f"{who}: expected a list of positive integers or null. "
-                              f"Received: {_short(shape)}")
+                              f"Received: {short_repr(shape)}")
     return tuple(shape)
 
 
@@ -174,7 +174,7 @@ def deserialize_object(config, table: dict, kind: str, functions: dict | None = 
         config = config.get("config")
         if not isinstance(config, str):
             raise FileFormatError(f"A serialized {kind} function must name the function. "
-                                  f"Received: {_short(config)}")
+                                  f"Received: {short_repr(config)}")
     if isinstance(config, str):
         fn = custom_objects_in_scope(custom_objects).get(config) or (functions or {}).get(config)
         if fn is None:
@@ -201,153 +201,6 @@ def deserialize_object(config, table: dict, kind: str, functions: dict | None = 
             ) from exc
 
 
-# -- compile settings ----------------------------------------------------------------------------
-def serialize_compile_config(model) -> dict | None:
-    """Return Keras's ``compile_config`` for a compiled model (None if not compiled)."""
-    from tinykeras import losses, metrics, optimizers
-
-    if not getattr(model, "compiled", False):
-        return None
-    args = model._compile_config
-
-    def one_metric(m):
-        return m if isinstance(m, str) else (
-            metrics.serialize(m) if isinstance(m, metrics.Metric) else _function_name(m))
-
-    def many(ms):
-        return None if ms is None else [one_metric(m) for m in ms]
-
-    loss = args.get("loss")
-    loss = loss if loss is None or isinstance(loss, str) else (
-        losses.serialize(loss) if isinstance(loss, losses.Loss) else _function_name(loss))
-    jit = args.get("jit_compile", "auto")
-    return {
-        "optimizer": optimizers.serialize(model.optimizer),
-        "loss": loss,
-        "loss_weights": args.get("loss_weights"),
-        "metrics": many(args.get("metrics")),
-        "weighted_metrics": many(args.get("weighted_metrics")),
-        "run_eagerly": bool(getattr(model, "run_eagerly", False)),
-        "steps_per_execution": 1,
-        "jit_compile": jit if isinstance(jit, bool) else "auto",
-        "auto_scale_loss": True,
-    }
-
-
-def _function_name(fn) -> str:
-    return get_registered_name(fn)
-
-
-def compile_args(config: dict, custom_objects: dict | None = None) -> dict:
-    """Return ``model.compile`` keyword arguments from a ``compile_config`` (Keras 3) or a
-    ``training_config`` (legacy ``.h5``, optimizer under ``optimizer_config``)."""
-    from tinykeras import losses, metrics, optimizers
-
-    if not isinstance(config, dict):
-        raise FileFormatError(f"The compile config must be a dict. Received: {_short(config)}")
-    opt_cfg = config.get("optimizer", config.get("optimizer_config"))
-    if isinstance(opt_cfg, str):
-        opt_cfg = {"class_name": opt_cfg, "config": {}}
-    optimizer = None
-    if opt_cfg is not None:
-        table = {**optimizers._BY_CLASS_NAME, **{k: v for k, v in
-                                                 optimizers.ALL_OBJECTS_DICT.items()}}
-        if isinstance(opt_cfg, dict) and isinstance(opt_cfg.get("config"), dict):
-            opt_cfg = {**opt_cfg, "config": _legacy_optimizer_keys(opt_cfg["config"])}
-            name = opt_cfg.get("class_name")
-            if isinstance(name, str) and name.startswith("Custom>") and name[7:] in table:
-                # tf.keras 2.11-2.15 wrote its new built-in optimizers as "Custom>Adam".
-                opt_cfg["class_name"] = name[7:]
-        optimizer = deserialize_object(opt_cfg, table, "optimizer",
-                                       custom_objects=custom_objects)
-
-    def metric(m):
-        if isinstance(m, str):
-            if m in ("accuracy", "acc", "crossentropy", "ce"):
-                return m  # resolved from the data's shapes at the first batch, as Keras does
-            user = custom_objects_in_scope(custom_objects).get(m)
-            if user is not None:
-                return user
-            if not _known_metric(m):
-                raise FileFormatError(f"Unknown metric {m!r}; register it or pass it in "
-                                      "custom_objects.")
-            return m
-        if isinstance(m, dict) and m.get("class_name") in ("function", "__function__"):
-            return metric(m.get("config"))
-        if isinstance(m, dict) and m.get("class_name") == "MeanMetricWrapper":
-            # tf.keras 2 wrote compiled string metrics this way: {"name": "accuracy",
-            # "fn": "binary_accuracy"}; the user's name is what compile() was given.
-            inner = m.get("config") or {}
-            name = inner.get("name") if isinstance(inner, dict) else None
-            fn = inner.get("fn") if isinstance(inner, dict) else None
-            if name in ("accuracy", "acc"):
-                return name
-            return metric(fn if isinstance(fn, str) else name)
-        return deserialize_object(m, metrics.ALL_OBJECTS, "metric",
-                                  custom_objects=custom_objects)
-
-    def metric_list(ms):
-        if ms is None:
-            return None
-        if isinstance(ms, dict):  # Keras 2 multi-output form {output_name: [...]}
-            ms = list(ms.values())
-        if not isinstance(ms, list):
-            raise FileFormatError(f"Compile metrics must be a list. Received: {_short(ms)}")
-        # tf.keras 2.4+ nests one list per output: [[m1, m2]].
-        flat = [m for item in ms for m in (item if isinstance(item, list) else [item])]
-        return [metric(m) for m in flat]
-
-    loss_cfg = config.get("loss")
-    if isinstance(loss_cfg, dict) and "class_name" not in loss_cfg and len(loss_cfg) == 1:
-        loss_cfg = next(iter(loss_cfg.values()))  # Keras 2 {output_name: loss}
-    loss = None
-    if isinstance(loss_cfg, str):
-        try:
-            loss = losses.get(loss_cfg)
-        except ValueError:
-            loss = deserialize_object(loss_cfg, losses.ALL_OBJECTS, "loss",
-                                      custom_objects=custom_objects)
-    elif loss_cfg is not None:
-        loss = deserialize_object(loss_cfg, losses.ALL_OBJECTS, "loss",
-                                  {**losses.FUNCTIONS, **losses.ALIASES}, custom_objects)
-    loss_weights = config.get("loss_weights")
-    if loss_weights is not None and not isinstance(loss_weights, (int, float, list, dict)):
-        raise FileFormatError(f"loss_weights must be a number. Received: {_short(loss_weights)}")
-    args = {"optimizer": optimizer if optimizer is not None else "rmsprop", "loss": loss,
-            "loss_weights": loss_weights, "metrics": metric_list(config.get("metrics")),
-            "weighted_metrics": metric_list(config.get("weighted_metrics"))}
-    if isinstance(config.get("jit_compile"), bool):
-        args["jit_compile"] = config["jit_compile"]
-    if isinstance(config.get("run_eagerly"), bool):
-        args["run_eagerly"] = config["run_eagerly"]
-    return args
-
-
-def _known_metric(name: str) -> bool:
-    from tinykeras import metrics
-
-    try:
-        metrics.get(name)
-    except ValueError:
-        return False
-    return True
-
-
-def _legacy_optimizer_keys(config: dict) -> dict:
-    """Translate Keras 2 optimizer configs: ``lr``, a zero ``decay``, TF-only flags."""
-    config = dict(config)
-    if "lr" in config and "learning_rate" not in config:
-        config["learning_rate"] = config.pop("lr")
-    if not config.get("decay"):
-        config.pop("decay", None)
-    for key in ("is_legacy_optimizer", "jit_compile"):
-        config.pop(key, None)
-    if isinstance(config.get("name"), str) and config["name"] in (
-            "Adam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "AdamW"):
-        config.pop("name")  # Keras 2 named optimizers by class; Keras 3 auto-names them
-    return config
-
-
 # -- whole models --------------------------------------------------------------------------------
 def model_to_config(model) -> dict:
     """Return the ``config.json`` dict of a model: its layer dict plus ``compile_config``.
@@ -355,6 +208,8 @@ def model_to_config(model) -> dict:
     Raises ValueError (before anything is written) if a value is not JSON, such as a
     learning rate given as a plain Python function.
     """
+    from tinykeras.saving.compile_config import serialize_compile_config
+
     config = serialize_layer(model)
     compile_config = serialize_compile_config(model)
     if compile_config is not None:
@@ -415,6 +270,6 @@ def parse_json(text, who: str):
     return value
 
 
-def _short(value) -> str:
+def short_repr(value) -> str:
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."

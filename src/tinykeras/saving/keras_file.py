@@ -16,9 +16,9 @@ from tinykeras.backend import global_rng
 from tinykeras.backend.limits import WeightBudgetExceeded, weight_budget
 from tinykeras.saving import weights_h5
 from tinykeras.saving.atomic import atomic_write_bytes
+from tinykeras.saving.compile_config import compile_args
 from tinykeras.saving.config import (
     FileFormatError,
-    compile_args,
     model_from_config,
     model_to_config,
     parse_json,

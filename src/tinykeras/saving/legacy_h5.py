@@ -17,9 +17,9 @@ import numpy as np
 
 from tinykeras.saving import weights_h5
 from tinykeras.saving.atomic import atomic_write_bytes
+from tinykeras.saving.compile_config import compile_args
 from tinykeras.saving.config import (
     FileFormatError,
-    compile_args,
     model_to_config,
     parse_json,
 )

@@ -6,7 +6,7 @@ older spellings of Keras 2 files (``lr``, ``Custom>Adam``, ``MeanMetricWrapper``
 per-output lists) are translated.
 """
 
-from tinykeras.saving.config import FileFormatError, short_repr, deserialize_object
+from tinykeras.saving.config import FileFormatError, deserialize_object, short_repr
 from tinykeras.utils.serialization import custom_objects_in_scope, get_registered_name
 
 

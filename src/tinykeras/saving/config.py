@@ -271,5 +271,6 @@ def parse_json(text, who: str):
 
 
 def short_repr(value) -> str:
+    """Return repr(value), cut to 120 characters for error messages."""
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."

@@ -120,7 +120,8 @@ def compile_args(config: dict, custom_objects: dict | None = None) -> dict:
                                   {**losses.FUNCTIONS, **losses.ALIASES}, custom_objects)
     loss_weights = config.get("loss_weights")
     if loss_weights is not None and not isinstance(loss_weights, (int, float, list, dict)):
-        raise FileFormatError(f"loss_weights must be a number. Received: {short_repr(loss_weights)}")
+        raise FileFormatError("loss_weights must be a number. "
+                              f"Received: {short_repr(loss_weights)}")
     args = {"optimizer": optimizer if optimizer is not None else "rmsprop", "loss": loss,
             "loss_weights": loss_weights, "metrics": metric_list(config.get("metrics")),
             "weighted_metrics": metric_list(config.get("weighted_metrics"))}

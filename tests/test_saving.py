@@ -427,3 +427,40 @@ def test_unsavable_configs_fail_before_writing(tmp_path):
         with pytest.raises(ValueError, match="learning_rate is a Python function"):
             model.save(tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+@tk.saving.register_keras_serializable("tests")
+class _TwoLayer(tk.Model):
+    """A subclassed model: its layers are attributes."""
+
+    def __init__(self, hidden=4, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = hidden
+        self.d1 = layers.Dense(hidden, activation="relu")
+        self.d2 = layers.Dense(1)
+
+    def call(self, x, training=False):
+        return self.d2(self.d1(x))
+
+    def get_config(self):
+        return {**super().get_config(), "hidden": self.hidden}
+
+
+def test_subclassed_model_saves_under_attribute_names(tmp_path):
+    import io
+
+    x, y = _data()
+    model = _TwoLayer(hidden=3, name="two")
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0, shuffle=False)
+    model.save(tmp_path / "s.keras")
+    with zipfile.ZipFile(tmp_path / "s.keras") as zf:
+        with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
+            assert f["d1/vars/0"].shape == (5, 3) and f["d2/vars/0"].shape == (3, 1)
+    loaded = tk.models.load_model(tmp_path / "s.keras")
+    assert isinstance(loaded, _TwoLayer) and loaded.hidden == 3
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    model.fit(x, y, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -337,3 +337,36 @@ def test_keras_losses_load_and_train_on_in_tinykeras(tmp_path, loss):
     for i, (a, b) in enumerate(zip(ours.get_weights(), theirs.get_weights())):
         compare(a, b, section="saving", item=f"Keras {loss} -> tinykeras",
                 where=f"weight {i} after one more epoch", dtype="float32", rtol=1e-4)
+
+
+def _two_layer_class(lib):
+    class TwoLayer(lib.Model):
+        def __init__(self, hidden=4, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = hidden
+            self.d1 = lib.layers.Dense(hidden, activation="relu")
+            self.d2 = lib.layers.Dense(1)
+
+        def call(self, x, training=False):
+            return self.d2(self.d1(x))
+
+        def get_config(self):
+            return {**super().get_config(), "hidden": self.hidden}
+
+    return TwoLayer
+
+
+@pytest.mark.parametrize("direction", ["tinykeras->keras", "keras->tinykeras"])
+def test_subclassed_models_both_ways(tmp_path, direction):
+    """Weights of a subclassed model live under its attribute names (d1/vars, d2/vars)."""
+    src, dst = (tk, keras) if direction == "tinykeras->keras" else (keras, tk)
+    x, y = _x(), _x()[:, :1]
+    model = _two_layer_class(src)(hidden=5, name="two")
+    model.compile(optimizer=src.optimizers.Adam(0.01), loss="mse")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    model.save(tmp_path / "s.keras")
+    custom = {"TwoLayer": _two_layer_class(dst)}
+    loaded = (keras.saving.load_model if dst is keras else tk.models.load_model)(
+        tmp_path / "s.keras", custom_objects=custom)
+    compare(loaded.predict(x, verbose=0), model.predict(x, verbose=0), section="saving",
+            item=f"subclassed model {direction}", where="predict", dtype="float32", rtol=1e-6)

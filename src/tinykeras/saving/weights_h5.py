@@ -51,23 +51,24 @@ def children(obj) -> list:
     from tinykeras.models import Model
 
     out = []
-    if isinstance(obj, Model):
+    if isinstance(obj, Model) and type(obj).__name__ in ("Sequential", "Functional"):
         out.append(("layers", list(_container_layers(obj))))
-        if getattr(obj, "optimizer", None) is not None and getattr(obj, "compiled", False):
-            out.append(("optimizer", obj.optimizer))
-        return out
-    if isinstance(obj, Layer):
-        # A custom layer's sub-layers, by attribute name, public names first (Keras's order).
+    elif isinstance(obj, Layer):
+        # A subclassed model's or custom layer's sub-layers, by attribute name, public names
+        # first (Keras's order); paths are the attribute names ("dense1/vars").
         names = sorted(vars(obj), key=lambda n: (n.startswith("_"), n))
         for name in names:
             value = vars(obj)[name]
-            if name.startswith("__") or name in ("_symbolic_output",):
+            if name.startswith("__") or name in ("_tracked", "_layers", "_plain_layers"):
                 continue
             if isinstance(value, Layer):
                 out.append((name, value))
             elif isinstance(value, (list, tuple)) and value and all(
                     isinstance(v, Layer) for v in value):
                 out.append((name, list(value)))
+    if isinstance(obj, Model) and getattr(obj, "optimizer", None) is not None and getattr(
+            obj, "compiled", False):
+        out.append(("optimizer", obj.optimizer))
     return out
 
 

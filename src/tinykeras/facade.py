@@ -162,10 +162,24 @@ def gather(params, indices, axis=None, batch_dims=0, name=None):
 
 
 def gather_nd(params, indices, batch_dims=0, name=None):
-    """``params[indices[..., 0], indices[..., 1], ...]``: gather by index tuples (last axis)."""
-    idx = np.asarray(indices)
-    key = tuple(idx[..., k] for k in builtins.range(idx.shape[-1]))
-    return ops.getitem(_tensor(params), key)
+    """``params[indices[..., 0], indices[..., 1], ...]``: gather by index tuples (last axis).
+
+    Written with ops only (the index tuples become flat row numbers, then one ``take``), so
+    a step that gathers with computed indices can be traced by ``tf.function``.
+    """
+    if batch_dims:
+        raise ValueError(f"gather_nd: only batch_dims=0 is supported. Received {batch_dims}.")
+    params, indices = _tensor(params), _tensor(indices)
+    depth = indices.shape[-1]
+    inner = tuple(params.shape[depth:])
+    # Row-major strides of the indexed axes: flat = sum_k indices[..., k] * stride_k.
+    strides = np.cumprod((params.shape[1:depth] + (1,))[::-1])[::-1]
+    flat = None
+    for k in builtins.range(depth):
+        term = ops.multiply(ops.cast(indices[..., k], "int64"), int(strides[k]))
+        flat = term if flat is None else ops.add(flat, term)
+    rows = ops.reshape(params, (-1,) + inner)
+    return ops.take(rows, flat, axis=0)
 
 
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):

@@ -215,3 +215,37 @@ def test_multi_line_tensors_print_as_tensorflow_does():
     assert repr(tf.constant([[1.0, 2.0], [3.0, 4.0]])) == (
         "tf.Tensor(\n[[1. 2.]\n [3. 4.]], shape=(2, 2), dtype=float32)")
     assert str(tf.constant(2.0)) == "tf.Tensor(2.0, shape=(), dtype=float32)"
+
+
+def test_a_q_learning_step_with_gather_nd_is_traced_and_matches_the_eager_step():
+    def make():
+        tf.random.set_seed(5)
+        net = tf.keras.Sequential([tf.keras.Input(shape=(4,)),
+                                   tf.keras.layers.Dense(8, activation="relu"),
+                                   tf.keras.layers.Dense(2)])
+        return net, tf.keras.optimizers.Adam(1e-2)
+
+    def step(net, opt, states, actions, y):
+        with tf.GradientTape() as tape:
+            q = net(states)
+            q = tf.gather_nd(q, tf.stack([tf.range(q.shape[0]), tf.cast(actions, tf.int32)],
+                                         axis=1))
+            loss = tf.keras.losses.MSE(y, q)
+        grads = tape.gradient(loss, net.trainable_variables)
+        opt.apply_gradients(zip(grads, net.trainable_variables))
+        return loss
+
+    traced_net, traced_opt = make()
+    eager_net, eager_opt = make()
+    traced = tf.function(lambda s, a, y: step(traced_net, traced_opt, s, a, y))
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        s = rng.random((16, 4)).astype("float32")
+        a = rng.integers(0, 2, 16).astype("float32")
+        y = rng.random(16).astype("float32")
+        assert float(traced(s, a, y)) == pytest.approx(float(step(eager_net, eager_opt, s, a, y)),
+                                                       rel=1e-6)
+    if hasattr(traced, "last_reason"):  # tinykeras.function: the step was traced, not refused
+        assert traced.last_reason is None
+    for w_t, w_e in zip(traced_net.get_weights(), eager_net.get_weights()):
+        np.testing.assert_allclose(w_t, w_e, rtol=1e-6)

@@ -496,6 +496,23 @@ def _compile(step):
         _, optimizer, gspecs, variables = step
         slots = [x if k == _SLOT else None for k, x in gspecs]
 
+        built = getattr(optimizer, "_trainable_variables", ())
+        if (None not in slots and variables is not None and getattr(optimizer, "built", False)
+                and len(optimizer._packed.slabs) == 1 and len(variables) == len(built)
+                and all(a is b for a, b in zip(variables, built))):
+            # fit's case: every built variable in order, one dtype. The gradients go straight
+            # into the optimizer's flat buffer, then the update (what optimizer.apply does
+            # after its checks, which the trace already passed for these shapes).
+            grad = optimizer._packed.slabs[0].grad
+
+            def apply_flat(vals):
+                if CAPTURE:  # verifying: hand the gradients over instead of updating
+                    CAPTURE[-1].append(_copies([vals[s] for s in slots]))
+                    return
+                np.concatenate([vals[s].ravel() for s in slots], out=grad, casting="same_kind")
+                optimizer.apply_buffered()
+            return apply_flat
+
         def apply(vals):
             grads = [None if s is None else vals[s] for s in slots]
             if CAPTURE:  # verifying: hand the gradients over instead of updating

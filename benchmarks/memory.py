@@ -27,6 +27,15 @@ FEATURES = 1000  # memmap rows of 4 kB
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (VmHWM: unlike ``ru_maxrss`` it
+    starts afresh at exec, so a child does not inherit the parent's peak)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

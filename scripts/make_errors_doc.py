@@ -34,7 +34,7 @@ def _cell(text: str) -> str:
 def render() -> str:
     """Run every case and return the markdown document."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from bad_input_cases import CASES, World
+    from bad_input_cases import CASES, TMP, World
 
     import tinykeras as tk
 
@@ -47,7 +47,8 @@ def render() -> str:
                 case.run(world)
             error, message = "(accepted)", ""
         except Exception as exc:  # the document records whatever is raised
-            error, message = type(exc).__name__, str(exc)
+            # The cases' temporary folder differs per run: show it as <tmp>.
+            error, message = type(exc).__name__, str(exc).replace(str(TMP), "<tmp>")
         finally:
             tk.config.set_floatx("float32")
             tk.config.set_epsilon(1e-7)

@@ -6,7 +6,9 @@ and that nothing in the world changed (``state_snapshot``). ``scripts/make_error
 writes ``docs/errors.md`` from the same table, with the messages the cases really raise.
 """
 
+import tempfile
 from collections import namedtuple
+from pathlib import Path
 
 import numpy as np
 
@@ -53,13 +55,16 @@ class World:
         self.stop = callbacks.EarlyStopping(monitor="loss", patience=1)
         self.var = tk.Variable(np.ones((2, 3)), name="w")
         self.layer_a, self.other_a = Dense(2, name="a"), Dense(1, name="a")
+        inputs = Input(shape=(4,), name="features")
+        self.functional = tk.Model(inputs, Dense(1, name="head")(inputs), name="functional")
+        self.functional.compile(optimizer="sgd", loss="mse")
         self.opt = optimizers.Adam(0.1)
         self.opt.apply_gradients([(np.ones((2, 3)), self.var)])
 
     def objects(self):
         """What a refused call must leave unchanged."""
         return (self.model, self.multi, self.sparse, self.unbuilt, self.fresh, self.onehot,
-                self.noloss, self.stop, self.var, self.opt)
+                self.noloss, self.functional, self.stop, self.var, self.opt)
 
     def still_works(self):
         """Every model trains and predicts after the refusal (nothing is broken for good)."""
@@ -585,6 +590,99 @@ CASES = [
     C("activations.get", "'relux'", lambda w: tk.activations.get("relux"), Arg,
       "Did you mean 'relu'"),
 ]
+
+
+TMP = Path(tempfile.mkdtemp(prefix="tinykeras-bad-input-"))
+
+
+def _text_file(name):
+    path = TMP / name
+    path.write_text("not a model")
+    return str(path)
+
+
+def _batches(x, y, n=2):
+    return ((x, y) for _ in range(n))
+
+
+NEW_CASES = [
+    # -- what the other issues added: layers, functional models, callbacks, saving, data, tf --
+    C("Dropout", "rate=2", lambda w: tk.layers.Dropout(2.0), Arg, "`rate`"),
+    C("Dropout", "rate=-0.1", lambda w: tk.layers.Dropout(-0.1), Arg, "`rate`"),
+    C("BatchNormalization", "momentum=2", lambda w: tk.layers.BatchNormalization(momentum=2.0),
+      Arg, "`momentum`"),
+    C("BatchNormalization", "epsilon=-1", lambda w: tk.layers.BatchNormalization(epsilon=-1.0),
+      Arg, "`epsilon`"),
+    C("Embedding", "input_dim=0", lambda w: tk.layers.Embedding(0, 4), Arg, "`input_dim`"),
+    C("LeakyReLU", "negative_slope=-1", lambda w: tk.layers.LeakyReLU(negative_slope=-1), Arg,
+      "negative_slope"),
+    C("GaussianNoise", "stddev=-1", lambda w: tk.layers.GaussianNoise(-1.0), Arg, "`stddev`"),
+    C("Normalization.adapt", "strings", lambda w: tk.layers.Normalization().adapt(
+        np.full((3, 2), "a")), Arg, "numeric"),
+    C("Normalization.adapt", "a NaN", lambda w: tk.layers.Normalization().adapt(
+        np.array([[np.nan, 1.0], [0.0, 2.0]])), NonFinite, "row 0, column 0"),
+    C("Normalization.adapt", "no rows", lambda w: tk.layers.Normalization().adapt(
+        np.zeros((0, 2))), Arg, "no samples"),
+    C("Add", "inputs of shapes (2, 3) and (2, 4)", lambda w: tk.layers.Add()(
+        [np.ones((2, 3)), np.ones((2, 4))]), Arg, "matching shapes"),
+    C("Concatenate", "inputs of 2 and 3 rows", lambda w: tk.layers.Concatenate()(
+        [np.ones((2, 3)), np.ones((3, 3))]), Arg, r"\(2, 3\), \(3, 3\)"),
+    C("Model (functional)", "inputs=42", lambda w: tk.Model(42, 43), Arg, "`inputs`"),
+    C("Model.fit (functional)", "x with a NaN", lambda w: w.functional.fit(
+        _with(w.x, (2, 3), np.nan), w.y, verbose=0), NonFinite, "row 2, column 3"),
+    C("Model.fit (functional)", "x with 2 features", lambda w: w.functional.fit(
+        w.x[:, :2], w.y, verbose=0), Arg, "expected axis -1"),
+    C("Model.fit (functional)", "y of shape (20, 3) for 1 output", lambda w: w.functional.fit(
+        w.x, np.ones((20, 3)), verbose=0), Arg, r"\(20, 3\)"),
+    C("Model.predict (functional)", "1-D x", lambda w: w.functional.predict(
+        np.ones(4), verbose=0), Arg, "1-D"),
+    C("fit (Dataset)", "a batch with NaN", lambda w: w.model.fit(
+        tk.data.Dataset.from_tensor_slices((np.full((8, 4), np.nan), np.zeros((8, 1)))).batch(4),
+        verbose=0), NonFinite, "`x`"),
+    C("fit (generator)", "batches with 2 features", lambda w: w.model.fit(
+        _batches(w.x[:, :2], w.y), verbose=0), Arg, "expected axis -1"),
+    C("fit (generator)", "items that are not (x, y)", lambda w: w.model.fit(
+        (42 for _ in range(2)), verbose=0), Arg, "`y`"),
+    C("fit (generator)", "with y given as well", lambda w: w.model.fit(
+        _batches(w.x, w.y), w.y, verbose=0), Arg, "`y` must be None"),
+    C("Dataset.batch", "batch_size=0", lambda w: tk.data.Dataset.from_tensor_slices(w.x).batch(0),
+      Arg, "`batch_size`"),
+    C("Dataset.from_tensor_slices", "x of 20 rows, y of 3", lambda w: (
+        tk.data.Dataset.from_tensor_slices((w.x, w.y[:3]))), Arg, "same length"),
+    C("Dataset.shuffle", "buffer_size=-1", lambda w: tk.data.Dataset.from_tensor_slices(
+        w.x).shuffle(-1), Arg, "`buffer_size`"),
+    C("ModelCheckpoint", "save_freq='often'", lambda w: tk.callbacks.ModelCheckpoint(
+        str(TMP / "m.keras"), save_freq="often"), Arg, "save_freq"),
+    C("ModelCheckpoint", "mode='up'", lambda w: tk.callbacks.ModelCheckpoint(
+        str(TMP / "m.keras"), mode="up"), Arg, "`mode`"),
+    C("ReduceLROnPlateau", "factor=1", lambda w: tk.callbacks.ReduceLROnPlateau(factor=1.0), Arg,
+      "factor"),
+    C("ReduceLROnPlateau", "patience=-1", lambda w: tk.callbacks.ReduceLROnPlateau(patience=-1),
+      Arg, "`patience`"),
+    C("BackupAndRestore", "backup_dir=None", lambda w: tk.callbacks.BackupAndRestore(None), Arg,
+      "backup_dir"),
+    C("saving.load_model", "a text file named .keras", lambda w: tk.saving.load_model(
+        _text_file("t.keras")), Arg, "not a valid .keras file"),
+    C("Model.save", "a .txt path", lambda w: w.model.save(str(TMP / "m.txt")), Arg,
+      "extension"),
+    C("Model.save_weights", "a name without .weights.h5", lambda w: w.model.save_weights(
+        str(TMP / "w.txt")), Arg, "weights.h5"),
+    C("metrics.Precision", "thresholds=2", lambda w: metrics.Precision(thresholds=2.0), Arg,
+      "thresholds"),
+    C("metrics.AUC", "num_thresholds=1", lambda w: metrics.AUC(num_thresholds=1), Arg,
+      "`num_thresholds`"),
+    C("metrics.TopKCategoricalAccuracy", "k=0", lambda w: metrics.TopKCategoricalAccuracy(k=0),
+      Arg, "`k`"),
+    C("metrics.F1Score", "average='x'", lambda w: metrics.F1Score(average="x"), Arg,
+      "`average`"),
+    C("tf.nn.softmax", "strings", lambda w: tk.nn.softmax(["a"]), Arg, "softmax"),
+    C("tf.reduce_sum", "axis=3 of a 2-D array", lambda w: tk.reduce_sum(np.ones((2, 2)), axis=3),
+      Arg, "axis 3"),
+    C("tf.random.set_seed", "'a'", lambda w: tk.random.set_seed("a"), Arg, "`seed`"),
+    C("ops.concatenate", "(2, 3) with (2, 3, 1)", lambda w: tk.ops.concatenate(
+        [np.ones((2, 3)), np.ones((2, 3, 1))]), Arg, "concatenate"),
+]
+CASES += NEW_CASES
 
 
 def _tape_grad(target, sources=None):

@@ -22,6 +22,7 @@ from tinykeras import ops as keras_ops
 from tinykeras.autodiff import ops
 from tinykeras.autodiff.tensor import Tensor, wrap
 from tinykeras.backend import floatx, global_rng, set_random_seed, standardize_dtype
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.keras_tensor import KerasTensor
 
 # TensorFlow's dtype constants: NumPy dtypes compare equal to the names (``t.dtype ==
@@ -185,7 +186,7 @@ def gather_nd(params, indices, batch_dims=0, name=None):
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
     """The indices that sort ``values`` along ``axis`` (int32, no gradient)."""
     if direction not in ("ASCENDING", "DESCENDING"):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"`direction` must be 'ASCENDING' or 'DESCENDING'. Received: direction={direction!r}"
         )
     arr = np.asarray(values)
@@ -287,7 +288,9 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
 def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):  # noqa: A002
     """The Euclidean (Frobenius) norm over ``axis``."""
     if ord not in ("euclidean", "fro", 2):
-        raise ValueError(f"tinykeras's `norm` computes the Euclidean norm. Received: ord={ord!r}")
+        raise InvalidArgumentError(
+            f"tinykeras's `norm` computes the Euclidean norm. Received: ord={ord!r}"
+        )
     return keras_ops.norm(_tensor(tensor), axis=_axis(axis), keepdims=keepdims)
 
 
@@ -423,7 +426,9 @@ def _random_uniform(shape, minval=0, maxval=None, dtype=float32, seed=None, name
     dtype = np.dtype(standardize_dtype(dtype))
     if dtype.kind in "iu":
         if maxval is None:
-            raise ValueError("`maxval` must be given for integer dtypes, as in TensorFlow.")
+            raise InvalidArgumentError(
+                "`maxval` must be given for integer dtypes, as in TensorFlow."
+            )
         return wrap(rng.integers(minval, maxval, size=tuple(shape)).astype(dtype))
     maxval = 1.0 if maxval is None else maxval
     return wrap(rng.uniform(minval, maxval, size=tuple(shape)).astype(dtype))

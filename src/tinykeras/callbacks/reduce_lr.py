@@ -7,6 +7,7 @@ import numpy as np
 from tinykeras.callbacks.base import Callback
 from tinykeras.callbacks.monitor import check_mode
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.utils import validation
 
 
 class ReduceLROnPlateau(Callback):
@@ -37,7 +38,7 @@ class ReduceLROnPlateau(Callback):
             raise InvalidArgumentError(f"ReduceLROnPlateau: unknown arguments {sorted(kwargs)}.")
         self.monitor = monitor
         self.factor = factor
-        self.patience = patience
+        self.patience = validation.check_int("patience", patience, low=0, who="ReduceLROnPlateau")
         self.verbose = verbose
         self.mode = mode
         self.min_delta = min_delta

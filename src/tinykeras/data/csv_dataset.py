@@ -5,6 +5,7 @@ import csv
 import numpy as np
 
 from tinykeras.data.dataset import Dataset
+from tinykeras.errors import InvalidArgumentError
 
 
 def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=None,
@@ -21,13 +22,15 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
         select_cols: the column indices to keep (sorted), default all.
     """
     if compression_type:
-        raise ValueError("CsvDataset: compressed files are not supported; decompress first.")
+        raise InvalidArgumentError(
+            "CsvDataset: compressed files are not supported; decompress first."
+        )
     paths = [filenames] if isinstance(filenames, (str, bytes)) or hasattr(
         filenames, "__fspath__") else list(filenames)
     specs = [_column_spec(d, i) for i, d in enumerate(record_defaults)]
     columns = sorted(select_cols) if select_cols is not None else None
     if exclude_cols is not None and select_cols is not None:
-        raise ValueError("CsvDataset: pass `select_cols` or `exclude_cols`, not both.")
+        raise InvalidArgumentError("CsvDataset: pass `select_cols` or `exclude_cols`, not both.")
     rows = []
     for path in paths:
         with open(path, newline="") as f:
@@ -43,7 +46,7 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
                 elif columns is not None:
                     fields = [fields[i] for i in columns]
                 if len(fields) != len(specs):
-                    raise ValueError(
+                    raise InvalidArgumentError(
                         f"CsvDataset: {path} line {line_no} has {len(fields)} fields, but "
                         f"`record_defaults` describes {len(specs)} columns."
                     )
@@ -57,7 +60,7 @@ def _column_spec(default, index):
     """``(dtype, default or None)`` for one column of ``record_defaults``."""
     if isinstance(default, (list, tuple, np.ndarray)):
         if len(default) == 0:
-            raise ValueError(f"CsvDataset: record_defaults[{index}] is an empty list.")
+            raise InvalidArgumentError(f"CsvDataset: record_defaults[{index}] is an empty list.")
         default = default[0]
     if isinstance(default, np.dtype) or isinstance(default, type) or isinstance(default, str) and (
         default in ("float32", "float64", "int32", "int64", "str")
@@ -71,7 +74,7 @@ def _parse(text, spec, na_value, path, line_no, col):
     dtype, default = spec
     if text == na_value or text == "":
         if default is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"CsvDataset: {path} line {line_no} column {col} is empty and the column has "
                 "no default. Give a default in `record_defaults` (e.g. [0.0])."
             )
@@ -79,6 +82,6 @@ def _parse(text, spec, na_value, path, line_no, col):
     try:
         return dtype.type(text) if dtype.kind != "U" else text
     except ValueError as exc:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"CsvDataset: {path} line {line_no} column {col}: cannot read {text!r} as {dtype}."
         ) from exc

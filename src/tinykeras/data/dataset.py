@@ -13,6 +13,7 @@ import numpy as np
 
 from tinykeras.autodiff import Tensor
 from tinykeras.backend import global_rng
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 
 AUTOTUNE = -1
 
@@ -37,7 +38,7 @@ class Dataset:
         sizes = {len(a) if a.ndim else -1 for a in _flatten(structure)}
         if len(sizes) != 1 or -1 in sizes:
             shapes = [a.shape for a in _flatten(structure)]
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Dataset.from_tensor_slices: every component needs the same length along its "
                 f"first axis. Received shapes {shapes}."
             )
@@ -77,7 +78,7 @@ class Dataset:
         """Shuffle with a buffer of ``buffer_size`` elements (a full shuffle when it holds
         them all): each output is a random pick from the buffer, refilled from the input."""
         if int(buffer_size) <= 0:
-            raise ValueError(f"`buffer_size` must be positive. Received: {buffer_size!r}")
+            raise InvalidArgumentError(f"`buffer_size` must be positive. Received: {buffer_size!r}")
         first = [None]
 
         def make():
@@ -97,7 +98,7 @@ class Dataset:
         """Stack consecutive elements into batches of ``batch_size`` (the last may be short)."""
         size = int(batch_size)
         if size <= 0:
-            raise ValueError(f"`batch_size` must be positive. Received: {batch_size!r}")
+            raise InvalidArgumentError(f"`batch_size` must be positive. Received: {batch_size!r}")
 
         def make():
             it = iter(self)
@@ -204,7 +205,7 @@ class Dataset:
 
     def __len__(self):
         if self._cardinality is None:
-            raise TypeError("The length of this dataset is unknown (it was filtered or "
+            raise InvalidTypeError("The length of this dataset is unknown (it was filtered or "
                             "comes from a generator).")
         return self._cardinality
 

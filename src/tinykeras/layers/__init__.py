@@ -1,5 +1,6 @@
 """Layers: ``Input``, ``InputLayer``, ``Dense``, ``Activation`` and the ``Layer`` base."""
 
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.activation_layers import ELU, PReLU, ReLU, Softmax
 from tinykeras.layers.base import Layer
 from tinykeras.layers.core import Activation, Dense
@@ -39,7 +40,9 @@ ALL_OBJECTS = {cls.__name__: cls for cls in (
 def get(name):
     """Return the built-in layer class called ``name`` (the registry used when loading)."""
     if name not in ALL_OBJECTS:
-        raise ValueError(f"Unknown layer class {name!r}. Expected one of {sorted(ALL_OBJECTS)}.")
+        raise InvalidArgumentError(
+            f"Unknown layer class {name!r}. Expected one of {sorted(ALL_OBJECTS)}."
+        )
     return ALL_OBJECTS[name]
 
 

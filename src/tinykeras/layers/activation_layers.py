@@ -2,6 +2,7 @@
 
 from tinykeras import activations, constraints, initializers, regularizers
 from tinykeras.autodiff import ops
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.normalization import deserialize_fields
 
@@ -20,7 +21,7 @@ class ReLU(Layer):
         for name, value in (("max_value", max_value), ("negative_slope", negative_slope),
                             ("threshold", threshold)):
             if value is not None and value < 0:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"ReLU: `{name}` must be >= 0 (or None for max_value). "
                     f"Received: {name}={value}"
                 )

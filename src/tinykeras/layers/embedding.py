@@ -5,6 +5,7 @@ import numpy as np
 
 from tinykeras import constraints, initializers, regularizers
 from tinykeras.autodiff.core import op
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.normalization import deserialize_fields
 
@@ -15,12 +16,12 @@ def _indices(x, limit, who):
     idx = np.asarray(x)
     if idx.dtype.kind == "f":
         if not np.all(np.isfinite(idx)) or np.any(idx != np.round(idx)):
-            raise ValueError(f"Layer '{who}' expects integer category indices; received "
+            raise InvalidArgumentError(f"Layer '{who}' expects integer category indices; received "
                              "non-integer values.")
         idx = idx.astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= limit):
         bad = int(idx.max()) if idx.max() >= limit else int(idx.min())
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Layer '{who}' received index {bad}, outside [0, {limit}). Indices must be below "
             f"the layer's input_dim/num_tokens={limit}."
         )
@@ -58,7 +59,7 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Embedding: `{name}` must be a positive integer. Received: "
                     f"{name}={value!r}"
                 )
@@ -113,7 +114,7 @@ def category_encode(x, num_tokens=1, output_mode="multi_hot", dtype="float32", w
         idx = idx.reshape(1)
     if output_mode == "one_hot":
         if idx.ndim > 1 and idx.shape[-1] != 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{who}' (CategoryEncoding, output_mode='one_hot') expects one index "
                 f"per sample, shape (batch,) or (batch, 1). Received shape {idx.shape}."
             )
@@ -144,17 +145,19 @@ class CategoryEncoding(Layer):
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
         super().__init__(**kwargs)
         if output_mode not in ("one_hot", "multi_hot", "count"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "CategoryEncoding: unknown `output_mode`. Expected 'one_hot', 'multi_hot' or "
                 f"'count'. Received: output_mode={output_mode!r}"
             )
         if num_tokens is None or int(num_tokens) <= 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "CategoryEncoding: `num_tokens` must be a positive integer, the number of "
                 f"categories. Received: num_tokens={num_tokens!r}"
             )
         if sparse:
-            raise ValueError("CategoryEncoding(sparse=True) is not available in tinykeras.")
+            raise InvalidArgumentError(
+                "CategoryEncoding(sparse=True) is not available in tinykeras."
+            )
         self.num_tokens = int(num_tokens)
         self.output_mode = output_mode
         self.sparse = False

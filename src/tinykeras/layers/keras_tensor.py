@@ -1,6 +1,7 @@
 """``KerasTensor``: a symbolic tensor (shape and dtype, no values) for building models."""
 
 from tinykeras.autodiff.tensor import TensorShape
+from tinykeras.errors import InvalidArgumentError
 
 
 class KerasTensor:
@@ -26,7 +27,7 @@ class KerasTensor:
 
     def numpy(self):
         """Symbolic tensors have no value; raise a clear error."""
-        raise ValueError(
+        raise InvalidArgumentError(
             f"KerasTensor {self.name!r} is symbolic: it has a shape {tuple(self._shape)} but no "
             "value. Call the model or layer on a NumPy array to get numbers."
         )

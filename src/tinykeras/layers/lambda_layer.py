@@ -3,6 +3,7 @@
 import numpy as np
 
 from tinykeras.autodiff import Tensor, wrap
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 
 
@@ -20,7 +21,7 @@ class Lambda(Layer):
     def __init__(self, function, output_shape=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
         if not callable(function):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Lambda layer '{self.name}': `function` must be callable. "
                 f"Received: function={function!r}"
             )

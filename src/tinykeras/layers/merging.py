@@ -4,6 +4,7 @@
 import functools
 
 from tinykeras.autodiff import Tensor, ops, wrap
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer, _to_array
 
 
@@ -15,7 +16,7 @@ class Merge(Layer):
     def __call__(self, inputs, training=None, **kwargs):
         """Call on a list of tensors (symbolic or arrays); returns one tensor."""
         if not isinstance(inputs, (list, tuple)) or len(inputs) < self._min_inputs:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' ({type(self).__name__}) expects a list of at least "
                 f"{self._min_inputs} inputs. Received: {_describe(inputs)}"
             )
@@ -35,7 +36,7 @@ class Merge(Layer):
     def _check_shapes(self, shapes):
         rest = {s[1:] for s in shapes}
         if len(rest) > 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' ({type(self).__name__}) requires inputs with matching "
                 f"shapes except for the batch axis. Received: input_shape={shapes}"
             )
@@ -74,7 +75,7 @@ class Subtract(Merge):
     def call(self, inputs):
         """Return ``inputs[0] - inputs[1]``."""
         if len(inputs) != 2:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' (Subtract) takes exactly 2 inputs. Received {len(inputs)}."
             )
         return ops.subtract(inputs[0], inputs[1])
@@ -104,7 +105,7 @@ class Concatenate(Merge):
         axis = self.axis % ndim
         rest = {tuple(d for i, d in enumerate(s) if i not in (0, axis)) for s in shapes}
         if len({len(s) for s in shapes}) > 1 or len(rest) > 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' (Concatenate) requires inputs with matching shapes "
                 f"except for the concatenation axis {self.axis}. Received: input_shape={shapes}"
             )
@@ -141,7 +142,7 @@ class Dot(Merge):
         super().__init__(**kwargs)
         pair = tuple(axes) if isinstance(axes, (list, tuple)) else (axes, axes)
         if len(pair) != 2 or any(not isinstance(a, int) for a in pair):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' (Dot): `axes` must be an int or a pair of ints. "
                 f"Received: axes={axes!r}"
             )
@@ -151,18 +152,18 @@ class Dot(Merge):
 
     def _check_shapes(self, shapes):
         if len(shapes) != 2 or any(len(s) != 2 for s in shapes):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' (Dot) takes two inputs of shape (batch, features) in "
                 f"tinykeras. Received: input_shape={shapes}"
             )
         if any(a % 2 != 1 for a in self._pair):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' (Dot): only the feature axis (1 or -1) can be summed over "
                 f"for (batch, features) inputs. Received: axes={self.axes!r}"
             )
         a, b = shapes[0][1], shapes[1][1]
         if a is not None and b is not None and a != b:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' (Dot): the inputs have different sizes along the summed "
                 f"axis: {a} and {b}. Received: input_shape={shapes}"
             )

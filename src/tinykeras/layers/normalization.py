@@ -11,7 +11,9 @@ import numpy as np
 from tinykeras import constraints, initializers, regularizers
 from tinykeras.autodiff import ops
 from tinykeras.autodiff.core import op, unbroadcast
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
+from tinykeras.utils import validation
 
 
 @op
@@ -84,7 +86,7 @@ def _axes(axis, ndim, who):
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{who}': invalid axis {a} for an input of rank {ndim}. Expected an "
                 f"axis in [-{ndim}, {ndim})."
             )
@@ -168,8 +170,10 @@ class BatchNormalization(_Affine):
         self.renorm, self.renorm_clipping = False, renorm_clipping
         self.renorm_momentum = renorm_momentum
         self.axis = axis if isinstance(axis, int) else list(axis)
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        who = type(self).__name__
+        self.momentum = validation.check_float("momentum", momentum, low=0.0, high=1.0, who=who)
+        self.epsilon = validation.check_float("epsilon", epsilon, low=0.0, low_open=True,
+                                              who=who)
         self._init_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                           gamma_regularizer, beta_constraint, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
@@ -182,7 +186,7 @@ class BatchNormalization(_Affine):
         self._keep = _axes(self.axis, ndim, self.name)
         shape = tuple(input_shape[a] for a in self._keep)
         if any(s is None for s in shape):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' (BatchNormalization): the feature axis {self.axis} must "
                 f"have a known size. Received input_shape={tuple(input_shape)}"
             )

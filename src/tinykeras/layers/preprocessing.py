@@ -4,7 +4,9 @@ import numpy as np
 
 from tinykeras.autodiff import Tensor, ops
 from tinykeras.backend import epsilon
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
+from tinykeras.utils import validation
 
 
 class Normalization(Layer):
@@ -29,7 +31,7 @@ class Normalization(Layer):
         super().__init__(**kwargs)
         self.axis = () if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
         if (mean is None) != (variance is None):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "When setting values directly, both `mean` and `variance` must be set. "
                 f"Received: mean={mean} and variance={variance}"
             )
@@ -44,7 +46,7 @@ class Normalization(Layer):
         keep = tuple(sorted(a % ndim for a in self.axis))
         for a in keep:
             if input_shape[a] is None:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Layer '{self.name}' (Normalization): axis {a} must have a known size to "
                     f"keep its own statistics. Received input_shape={tuple(input_shape)}"
                 )
@@ -64,7 +66,7 @@ class Normalization(Layer):
         """Compute the mean and population variance of ``data`` (an array, or an iterable of
         batches such as a ``tinykeras.data.Dataset``) along the reduced axes."""
         if isinstance(data, (np.ndarray, Tensor, list)) and not _is_batches(data):
-            arr = np.asarray(data, dtype=np.float64)
+            arr = _adapt_array(data)
             self._build_for(arr.shape)
             mean = np.mean(arr, axis=self._reduce)
             var = np.var(arr, axis=self._reduce)
@@ -73,8 +75,7 @@ class Normalization(Layer):
             mean = var = None
             count = 0
             for batch in data:
-                batch = np.asarray(batch[0] if isinstance(batch, tuple) else batch,
-                                   dtype=np.float64)
+                batch = _adapt_array(batch[0] if isinstance(batch, tuple) else batch)
                 self._build_for(batch.shape)
                 n = int(np.prod([batch.shape[a] for a in self._reduce]))
                 b_mean, b_var = np.mean(batch, axis=self._reduce), np.var(batch, axis=self._reduce)
@@ -88,7 +89,7 @@ class Normalization(Layer):
                 var = (var * count + b_var * n + delta ** 2 * count * n / total) / total
                 count = total
             if mean is None:
-                raise ValueError(f"Layer '{self.name}': `adapt` received no data.")
+                raise InvalidArgumentError(f"Layer '{self.name}': `adapt` received no data.")
         self.adapt_mean.assign(mean)
         self.adapt_variance.assign(var)
         self.count.assign(count)
@@ -97,7 +98,7 @@ class Normalization(Layer):
         if not self.built:
             self._build_once((None,) + tuple(shape[1:]))
         elif any(shape[a] != self._broadcast[a] for a in self._keep):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer '{self.name}' (Normalization) was built for input shape "
                 f"{self._build_shape}, but `adapt` received data of shape {tuple(shape)}."
             )
@@ -139,7 +140,7 @@ class LeakyReLU(Layer):
         super().__init__(**kwargs)
         slope = negative_slope if alpha is None else alpha
         if slope is None or float(slope) < 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "The negative_slope value of a Leaky ReLU layer cannot be None or negative. "
                 f"Received: negative_slope={slope!r}"
             )
@@ -152,3 +153,14 @@ class LeakyReLU(Layer):
     def get_config(self):
         """Return name, trainable, dtype and ``negative_slope``."""
         return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+def _adapt_array(data):
+    """``data`` for ``Normalization.adapt`` as float64: numeric, non-empty and finite (a NaN
+    would make every later output NaN)."""
+    from tinykeras.models.data import to_array
+
+    arr = to_array(data.value if isinstance(data, Tensor) else data, "data", dtype=np.float64)
+    validation.check_not_empty("data", arr, who="Normalization.adapt")
+    validation.check_finite("data", arr, who="Normalization.adapt")
+    return arr

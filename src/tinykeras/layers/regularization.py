@@ -11,6 +11,7 @@ import numpy as np
 
 from tinykeras.autodiff.core import op
 from tinykeras.backend import global_rng
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 
 # SELU's constants, which AlphaDropout keeps the mean and variance of.
@@ -75,7 +76,7 @@ def alpha_dropout(x, rate=0.5, noise_shape=None, rng=None):
 
 def _check_rate(rate, who):
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Invalid value received for argument `rate` of {who}. Expected a float value "
             f"between 0 and 1. Received: rate={rate!r}"
         )
@@ -147,7 +148,7 @@ class GaussianNoise(_Noise):
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if not 0 <= stddev:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Invalid value received for argument `stddev` of GaussianNoise. Expected a "
                 f"float value >= 0. Received: stddev={stddev!r}"
             )

@@ -3,6 +3,7 @@
 import math
 
 from tinykeras.autodiff import ops
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 
 
@@ -47,7 +48,7 @@ class Reshape(Layer):
         if sum(d == -1 for d in self.target_shape) > 1 or any(
             d == 0 or d < -1 for d in self.target_shape
         ):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "Reshape: `target_shape` must hold positive sizes and at most one -1. "
                 f"Received: target_shape={target_shape!r}"
             )
@@ -60,10 +61,10 @@ class Reshape(Layer):
         known = math.prod(d for d in self.target_shape if d != -1)
         if -1 in self.target_shape:
             if size % known:
-                raise ValueError(self._mismatch(input_shape))
+                raise InvalidArgumentError(self._mismatch(input_shape))
             return tuple(size // known if d == -1 else d for d in self.target_shape)
         if known != size:
-            raise ValueError(self._mismatch(input_shape))
+            raise InvalidArgumentError(self._mismatch(input_shape))
         return self.target_shape
 
     def _mismatch(self, input_shape):

@@ -9,6 +9,7 @@ import numpy as np
 from tinykeras import losses
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.metrics import MeanMetricWrapper, Metric, _np, _pair
+from tinykeras.utils import validation
 
 
 def _in_top_k(labels, y_pred, k):
@@ -48,6 +49,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     _direction = "up"
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        k = validation.check_int("k", k, low=1, who="TopKCategoricalAccuracy")
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
 

@@ -15,6 +15,7 @@ import inspect
 import numpy as np
 
 from tinykeras.autodiff import Tensor
+from tinykeras.errors import InvalidArgumentError
 
 
 def is_data_step(fn) -> bool:
@@ -50,7 +51,7 @@ def record(model, logs) -> float:
     if logs is None:
         logs = {}
     if not isinstance(logs, dict):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"A custom `train_step`/`test_step` of model '{model.name}' must return a dict of "
             f"logs, e.g. {{m.name: m.result() for m in self.metrics}}. Received: "
             f"{type(logs).__name__}")

@@ -12,6 +12,7 @@ import numpy as np
 
 from tinykeras import losses as losses_module
 from tinykeras.autodiff import Tensor
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.input_layer import InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
@@ -43,7 +44,7 @@ class Functional(Model):
         self._outputs = [outputs] if self._single_output else list(_as_list(outputs, "outputs"))
         for t in self._inputs:
             if not isinstance(t.layer, InputLayer):
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Model '{self.name}': every entry of `inputs` must be an `Input()` tensor. "
                     f"Received: {t!r}, made by layer '{t.layer.name}'. Pass the Input tensor "
                     "the graph starts from."
@@ -97,7 +98,7 @@ class Functional(Model):
             all(isinstance(t, KerasTensor) for t in inputs)
         ):
             if not self._single_output:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Model '{self.name}' has {len(self._outputs)} outputs; tinykeras can nest "
                     "only single-output models inside another functional model."
                 )
@@ -125,7 +126,7 @@ class Functional(Model):
 
         inputs_list = inputs if isinstance(inputs, list) else [inputs]
         if len(inputs_list) != len(self._inputs):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Model '{self.name}' expects {len(self._inputs)} input(s), "
                 f"received {len(inputs_list)}."
             )
@@ -159,7 +160,7 @@ class Functional(Model):
             return super().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
                                    metrics=metrics, **kwargs)
         if metrics:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Model '{self.name}' has {len(self._outputs)} outputs: tinykeras does not "
                 "track metrics per output yet. Compile without `metrics` and evaluate each "
                 "output from `predict`."
@@ -174,9 +175,13 @@ class Functional(Model):
         if self._single_output:
             return super()._prepare_xy(x, y, sample_weight, class_weight, rows, names)
         if class_weight is not None:
-            raise ValueError(f"Model '{self.name}': `class_weight` needs a single output.")
+            raise InvalidArgumentError(
+                f"Model '{self.name}': `class_weight` needs a single output."
+            )
         if y is None:
-            raise ValueError("Argument `y` is required: tinykeras models learn from (x, y) pairs.")
+            raise InvalidArgumentError(
+                "Argument `y` is required: tinykeras models learn from (x, y) pairs."
+            )
         ys = _split_inputs(y, len(self._outputs), self.name)
         converted = []
         for i, (target, loss) in enumerate(zip(ys, self._loss_fn.losses)):
@@ -274,7 +279,7 @@ class Functional(Model):
                     pending.remove(item)
                     progress = True
             if not progress:
-                raise ValueError(
+                raise InvalidArgumentError(
                     "Functional config is inconsistent: some layer calls read tensors that no "
                     f"layer makes ({[la.name for la, _ in pending]})."
                 )
@@ -314,7 +319,7 @@ class _MultiOutputLoss(losses_module.Loss):
 def _as_loss(loss):
     fn = losses_module.get(loss)
     if fn is None:
-        raise ValueError("Every output needs a loss; received None for one of them.")
+        raise InvalidArgumentError("Every output needs a loss; received None for one of them.")
     return fn if isinstance(fn, losses_module.Loss) else losses_module.LossFunctionWrapper(fn)
 
 
@@ -325,13 +330,17 @@ def _per_output(value, names, what, default=None):
     if isinstance(value, dict):
         unknown = set(value) - set(names)
         if unknown:
-            raise ValueError(f"`{what}` names unknown outputs {sorted(unknown)}; the outputs "
-                             f"are {names}.")
+            raise InvalidArgumentError(
+                f"`{what}` names unknown outputs {sorted(unknown)}; the outputs "
+                f"are {names}."
+            )
         return [value.get(n, default) for n in names]
     if isinstance(value, (list, tuple)):
         if len(value) != len(names):
-            raise ValueError(f"`{what}` has {len(value)} entries for {len(names)} outputs "
-                             f"({names}). Give one per output.")
+            raise InvalidArgumentError(
+                f"`{what}` has {len(value)} entries for {len(names)} outputs "
+                f"({names}). Give one per output."
+            )
         return list(value)
     return [value] * len(names)
 
@@ -367,7 +376,7 @@ def _unique(base):
 
 def _as_list(x, what):
     if not isinstance(x, (list, tuple)) or not x or not all(isinstance(t, KerasTensor) for t in x):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Model: `{what}` must be a symbolic tensor (from `Input()` or a layer call) or a "
             f"list of them. Received: {x!r}"
         )
@@ -382,10 +391,12 @@ def _split_inputs(x, count, model_name):
             return [x[0]]
         return [x]
     if isinstance(x, dict):
-        raise ValueError(f"Model '{model_name}': pass the {count} inputs as a list, in order.")
+        raise InvalidArgumentError(
+            f"Model '{model_name}': pass the {count} inputs as a list, in order."
+        )
     if not isinstance(x, (list, tuple)) or len(x) != count:
         got = f"a list of {len(x)}" if isinstance(x, (list, tuple)) else type(x).__name__
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Model '{model_name}' expects {count} inputs (a list of {count} arrays). "
             f"Received: {got}."
         )
@@ -396,7 +407,7 @@ def _check_input_shape(t, x, model_name):
     expected = tuple(t.shape)[1:]
     got = tuple(np.shape(x))[1:]
     if len(expected) != len(got) or any(e is not None and e != g for e, g in zip(expected, got)):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Input '{t.name}' of model '{model_name}' is incompatible: expected shape "
             f"{tuple(t.shape)}, but received input with shape {tuple(np.shape(x))}."
         )
@@ -412,7 +423,7 @@ def _ordered_nodes(inputs, outputs, model_name):
             return
         node = t.node
         if node is None or not node.inputs:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Graph disconnected in model '{model_name}': cannot obtain a value for tensor "
                 f"{t!r} (from layer '{t.layer.name if t.layer else '?'}'): it does not come "
                 "from the model's `inputs`. Add the Input it starts from to `inputs`."
@@ -420,7 +431,7 @@ def _ordered_nodes(inputs, outputs, model_name):
         if id(node) in seen:
             return
         if id(node) in path:
-            raise ValueError(f"Model '{model_name}': the layer graph has a cycle.")
+            raise InvalidArgumentError(f"Model '{model_name}': the layer graph has a cycle.")
         path.add(id(node))
         for parent in node.inputs:
             visit(parent, path)

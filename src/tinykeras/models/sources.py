@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.models import data
 
 
@@ -46,7 +47,7 @@ def unpack(batch):
         return batch[0], batch[1], None
     if len(batch) == 3:
         return batch
-    raise ValueError(
+    raise InvalidArgumentError(
         "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
         f"found a tuple of {len(batch)} elements."
     )
@@ -91,7 +92,9 @@ class IterableSource:
         if hasattr(source, "__len__") and not _is_sequence(source) and not hasattr(
             source, "__iter__"
         ):
-            raise ValueError(f"Argument `{name}` is not iterable: {type(source).__name__}")
+            raise InvalidArgumentError(
+                f"Argument `{name}` is not iterable: {type(source).__name__}"
+            )
         self.source = source
         self.sequence = _is_sequence(source)
         self.steps_per_epoch = None if steps_per_epoch is None else int(steps_per_epoch)
@@ -133,7 +136,7 @@ class IterableSource:
             try:
                 self._pending.append(next(self._iterator))
             except StopIteration:
-                raise ValueError(
+                raise InvalidArgumentError(
                     "The data source yielded no batches. Expected a generator, dataset or "
                     "PyDataset that yields at least one `(x, y)` batch."
                 ) from None

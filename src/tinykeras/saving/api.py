@@ -4,6 +4,7 @@ pick the format from the file name (saving) or the file's first bytes (loading).
 import json
 import os
 
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.saving import keras_file, legacy_h5, weights_h5
 from tinykeras.saving.atomic import atomic_write_bytes
 from tinykeras.saving.compile_config import compile_args
@@ -25,21 +26,23 @@ def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=T
     over ``filepath`` only once complete: an interrupted save leaves the previous file intact.
     """
     if kwargs:
-        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+        raise InvalidArgumentError(f"The following argument(s) are not supported: {list(kwargs)}")
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False. Pass overwrite=True "
                               "to replace it.")
     if zipped is False:
-        raise ValueError("tinykeras writes .keras files zipped only (zipped=False would write "
-                         "a folder). Use zipped=None or True.")
+        raise InvalidArgumentError(
+            "tinykeras writes .keras files zipped only (zipped=False would write "
+            "a folder). Use zipped=None or True."
+        )
     lower = filepath.lower()
     if lower.endswith(".keras"):
         keras_file.save_keras(model, filepath)
     elif lower.endswith((".h5", ".hdf5")):
         legacy_h5.save_legacy_h5(model, filepath, include_optimizer=include_optimizer)
     else:
-        raise ValueError(
+        raise InvalidArgumentError(
             "Invalid filepath extension for saving. Please add either a `.keras` extension for "
             "the native Keras format (recommended) or a `.h5` extension. Use "
             f"`model.export(filepath, format='onnx')` for ONNX. Received: filepath={filepath}"
@@ -64,7 +67,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         safe_mode: accepted for Keras compatibility; tinykeras is always safe.
     """
     if custom_objects is not None and not isinstance(custom_objects, dict):
-        raise TypeError(f"`custom_objects` must be a dict. Received: "
+        raise InvalidTypeError(f"`custom_objects` must be a dict. Received: "
                         f"{type(custom_objects).__name__}")
     filepath = os.fspath(filepath)
     kind = _sniff(filepath)
@@ -103,8 +106,10 @@ def save_weights(model, filepath, overwrite=True) -> None:
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False.")
     if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built yet: call it on data or build() "
-                         "it before save_weights().")
+        raise InvalidArgumentError(
+            f"Model '{model.name}' is not built yet: call it on data or build() "
+            "it before save_weights()."
+        )
     lower = filepath.lower()
     if lower.endswith(".weights.h5"):
         import io
@@ -116,7 +121,7 @@ def save_weights(model, filepath, overwrite=True) -> None:
     elif lower.endswith((".h5", ".hdf5")):
         legacy_h5.save_legacy_weights(model, filepath)
     else:
-        raise ValueError(
+        raise InvalidArgumentError(
             "The filename must end in `.weights.h5` (or `.h5` for the Keras 2 layout). "
             f"Received: filepath={filepath}"
         )
@@ -127,8 +132,10 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False) -> None:
     (built first if it is not). Every value is checked before any is assigned."""
     filepath = os.fspath(filepath)
     if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built yet: build it (or call it on "
-                         "data) before load_weights(), so its weights exist.")
+        raise InvalidArgumentError(
+            f"Model '{model.name}' is not built yet: build it (or call it on "
+            "data) before load_weights(), so its weights exist."
+        )
     kind = _sniff(filepath)
     if kind == "zip":
         keras_file.load_weights_keras(model, filepath, skip_mismatch)
@@ -187,7 +194,7 @@ def serialize_keras_object(obj):
         return obj
     if callable(obj):
         return get_registered_name(obj)
-    raise TypeError(f"Cannot serialize {obj!r}: not a tinykeras object.")
+    raise InvalidTypeError(f"Cannot serialize {obj!r}: not a tinykeras object.")
 
 
 def deserialize_keras_object(config, custom_objects=None):

@@ -10,6 +10,7 @@ import inspect
 import json
 
 from tinykeras.backend.limits import WeightBudgetExceeded
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.utils.serialization import (
     CustomObjectScope,
     custom_objects_in_scope,
@@ -22,7 +23,7 @@ MAX_DEPTH = 100  # nesting of dicts and lists; Keras's own configs stay below 15
 _CODE_LAYERS = ("Lambda", "TFOpLambda", "SlicingOpLambda")
 
 
-class FileFormatError(ValueError):
+class FileFormatError(InvalidArgumentError):
     """A model file or config that tinykeras refuses to load (corrupted, hostile or unknown)."""
 
 
@@ -222,7 +223,7 @@ def model_to_config(model) -> dict:
                 "LearningRateSchedule (register your own with register_keras_serializable)."
                 if callable(lr) else " Every config value must be a number, string, list or "
                 "dict; custom objects need get_config().")
-        raise ValueError(f"Model '{model.name}' cannot be saved: {exc}.{hint}") from None
+        raise InvalidArgumentError(f"Model '{model.name}' cannot be saved: {exc}.{hint}") from None
     return config
 
 

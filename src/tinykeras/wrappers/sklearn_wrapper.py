@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from tinykeras.backend import floatx
 from tinykeras.backend import random as tk_random
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 
 
 @contextlib.contextmanager
@@ -46,7 +47,7 @@ def _copy_compiled(model):
     from tinykeras.models import Model
 
     if not isinstance(model, Model):
-        raise TypeError(
+        raise InvalidTypeError(
             "Argument `model` must be a tinykeras Model or a function returning one. "
             f"Received: model={model!r} of type {type(model).__name__}"
         )
@@ -202,7 +203,7 @@ class SKLearnClassifier(ClassifierMixin, _SKLBase):
     def _encode_target(self, y, reset):
         kind = type_of_target(y, input_name="y", raise_unknown=True)
         if kind not in ("binary", "multiclass"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "SKLearnClassifier supports binary and multiclass targets (one label per "
                 f"sample). Received a target of type {kind!r}; for several outputs use "
                 "SKLearnRegressor or a model of your own."
@@ -212,7 +213,7 @@ class SKLearnClassifier(ClassifierMixin, _SKLBase):
             self._encoder = OneHotEncoder(sparse_output=False, dtype=floatx()).fit(y)
             self.classes_ = self._encoder.categories_[0]
             if len(self.classes_) < 2:
-                raise ValueError(
+                raise InvalidArgumentError(
                     "SKLearnClassifier needs samples of at least 2 classes to train; the "
                     f"target has only one class: {self.classes_[0]!r}."
                 )

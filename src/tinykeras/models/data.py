@@ -117,6 +117,10 @@ def check_samples(x, name, sample_shape, who, rows=None):
     """Refuse ``x`` whose samples do not have ``sample_shape`` (the model's input without the
     batch axis; ``None`` entries match anything). A 1-D ``x`` gets the reshape hint."""
     check.check_not_empty(name, x)
+    if callable(who):  # the name is built only when a message needs it (predict is hot)
+        if x.ndim != 1 and (sample_shape is None or x.shape[1:] == tuple(sample_shape)):
+            return x
+        who = who()
     if x.ndim == 1:
         raise InvalidArgumentError(
             f"Argument `{name}` is 1-D (shape {x.shape}), but {who} takes a 2-D array of "

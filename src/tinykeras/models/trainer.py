@@ -570,7 +570,7 @@ class Trainer:
         model's input shape (unbuilt models: at least 2-D)."""
         x = self._convert_inputs(x)
         if isinstance(x, np.ndarray):  # several inputs: the functional model checks each
-            data.check_samples(x, name, self._sample_shape(), self._input_who(), rows)
+            data.check_samples(x, name, self._sample_shape(), self._input_who, rows)
             data.check_finite(x, name)
         return x
 
@@ -595,7 +595,7 @@ class Trainer:
         data.check_lengths(**{names[0]: x, names[1]: y, sw_name: sample_weight})
         rows = len(x) if rows is None else min(rows, len(x))
         if isinstance(x, np.ndarray):  # several inputs: the functional model checks each
-            data.check_samples(x, names[0], self._sample_shape(), self._input_who(), rows)
+            data.check_samples(x, names[0], self._sample_shape(), self._input_who, rows)
             data.check_finite(x, names[0])
         data.check_finite(y, names[1])
         out_shape = self._output_shape_for(x)

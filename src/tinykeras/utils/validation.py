@@ -166,9 +166,10 @@ def first_nonfinite(array):
             if where is not None:
                 return (where[0] + start,) + where[1:]
         return None
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(array, axis=None)
-    if np.isfinite(total):
+    # No np.errstate here: entering it costs more than the sum on a one-row predict; a sum
+    # that overflows warns, and is then checked exactly below.
+    total = np.add.reduce(array, axis=None)
+    if math.isfinite(total):
         return None
     flat = np.flatnonzero(~np.isfinite(array.reshape(-1)))
     if not flat.size:

@@ -659,6 +659,11 @@ NEW_CASES = [
       "factor"),
     C("ReduceLROnPlateau", "patience=-1", lambda w: tk.callbacks.ReduceLROnPlateau(patience=-1),
       Arg, "`patience`"),
+    C("ModelCheckpoint", "filepath=42", lambda w: tk.callbacks.ModelCheckpoint(42), Typ,
+      "`filepath`"),
+    C("CSVLogger", "filename=42", lambda w: tk.callbacks.CSVLogger(42), Typ, "`filename`"),
+    C("Reshape", "target_shape='a'", lambda w: tk.layers.Reshape("a"), Arg, "`target_shape`"),
+    C("Rescaling", "scale='a'", lambda w: tk.layers.Rescaling("a"), Arg, "`scale`"),
     C("BackupAndRestore", "backup_dir=None", lambda w: tk.callbacks.BackupAndRestore(None), Arg,
       "backup_dir"),
     C("saving.load_model", "a text file named .keras", lambda w: tk.saving.load_model(

@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from tinykeras.callbacks.base import Callback
+from tinykeras.utils import validation
 
 
 class CSVLogger(Callback):
@@ -21,7 +22,7 @@ class CSVLogger(Callback):
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator
-        self.filename = os.fspath(filename)
+        self.filename = validation.check_path("filename", filename, who="CSVLogger")
         self.append = append
         self.writer = None
         self.keys = None

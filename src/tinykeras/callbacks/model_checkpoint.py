@@ -9,6 +9,7 @@ import numpy as np
 from tinykeras.callbacks.base import Callback
 from tinykeras.callbacks.monitor import check_mode, is_scalar, maximize
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.utils import validation
 
 
 class ModelCheckpoint(Callback):
@@ -35,7 +36,7 @@ class ModelCheckpoint(Callback):
                  initial_value_threshold=None):
         super().__init__()
         check_mode(mode, "ModelCheckpoint")
-        filepath = os.fspath(filepath)
+        filepath = validation.check_path("filepath", filepath, who="ModelCheckpoint")
         if save_weights_only and not filepath.endswith(".weights.h5"):
             raise InvalidArgumentError(
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "

@@ -3,8 +3,10 @@
 import math
 
 from tinykeras.autodiff import ops
+from tinykeras.backend import xp
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
+from tinykeras.utils import validation
 
 
 class Flatten(Layer):
@@ -44,7 +46,7 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(d) for d in target_shape)
+        self.target_shape = _target_shape(target_shape)
         if sum(d == -1 for d in self.target_shape) > 1 or any(
             d == 0 or d < -1 for d in self.target_shape
         ):
@@ -96,8 +98,8 @@ class Rescaling(Layer):
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.scale = scale
-        self.offset = offset
+        self.scale = _number_or_array("scale", scale)
+        self.offset = _number_or_array("offset", offset)
 
     def call(self, inputs):
         """Scale and shift."""
@@ -111,3 +113,20 @@ class Rescaling(Layer):
     def get_config(self):
         """Return the base config plus ``scale`` and ``offset``."""
         return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
+def _target_shape(target_shape):
+    """Reshape's ``target_shape``: integers, at most one of them -1 (checked below)."""
+    shape = (target_shape,) if isinstance(target_shape, int) else target_shape
+    if not isinstance(shape, (tuple, list)) or any(
+        isinstance(d, bool) or not isinstance(d, (int, xp.integer)) for d in shape
+    ):
+        raise validation.refuse("Reshape", "target_shape", "a tuple of integers such as (2, 3)",
+                                target_shape)
+    return tuple(int(d) for d in shape)
+
+
+def _number_or_array(name, value):
+    if xp.asarray(value).dtype.kind not in "biuf":
+        raise validation.refuse("Rescaling", name, "a number (or an array of numbers)", value)
+    return value

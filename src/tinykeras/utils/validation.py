@@ -145,6 +145,18 @@ def check_shape(name, shape, *, who=None, batch=False):
     return tuple(None if d is None else int(d) for d in shape)
 
 
+def check_path(name, path, *, who=None) -> str:
+    """Return ``path`` as a string (``str``, bytes or ``os.PathLike``), else refuse."""
+    import os
+
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise refuse(who, name, "a file path (a string or pathlib.Path)", path,
+                     kind=InvalidTypeError) from None
+    return path.decode() if isinstance(path, bytes) else path
+
+
 # -- data ------------------------------------------------------------------------------------------
 _CHUNK_BYTES = 32 << 20  # memory-mapped data is checked this much at a time
 

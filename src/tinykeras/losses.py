@@ -241,7 +241,7 @@ class LossFunctionWrapper(Loss):
         shape, pred_shape = np.shape(y_true), tuple(pred_shape)
         if not (shape == pred_shape or shape + (1,) == pred_shape or shape == pred_shape + (1,)):
             raise InvalidArgumentError(
-                f"Loss '{self.name}': `{y_name}` has shape {shape}, but {pred_name} have shape "
+                f"Loss '{self.name}': `{y_name}` has shape {shape}, but {_have(pred_name)} shape "
                 f"{pred_shape} ({_outputs(pred_shape)} per sample). "
                 f"{_shape_fix(y_true, pred_shape)}"
             )
@@ -570,9 +570,16 @@ def _check_sparse_targets(loss, y_true, pred_shape, y_name, pred_name):
             f"or {pred_shape[:-1] + (1,)}, but `{y_name}` has shape {shape}"
             + (" like one-hot rows. For one-hot labels use loss='categorical_crossentropy', "
                "or pass np.argmax(y, axis=-1)." if one_hot else
-               f" while {pred_name} have shape {pred_shape}.")
+               f" while {_have(pred_name)} shape {pred_shape}.")
         )
     _check_class_labels(loss.name, y_true, pred_shape[-1], loss._fn_kwargs.get("ignore_class"))
+
+
+def _have(pred_name) -> str:
+    """``"`y_pred` has"`` for an argument, ``"the model's predictions ... have"`` otherwise."""
+    if pred_name == "y_pred":
+        return "`y_pred` has"
+    return f"{pred_name} have"
 
 
 def _outputs(shape) -> str:

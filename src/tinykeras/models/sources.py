@@ -8,6 +8,7 @@ iterator, a re-iterable such as ``tinykeras.data.Dataset`` or a list of batches,
 """
 
 import inspect
+import itertools
 import warnings
 
 import numpy as np
@@ -73,10 +74,18 @@ class ArraySource:
         batches = self.batches(len(x), self.batch_size, self.shuffle, self.rng)
         if isinstance(x, np.memmap):  # larger than memory: rows read without keeping pages
             x = data.MappedRows(x)
-        for step, idx in enumerate(batches):
-            if step >= self.num_batches:
-                return
-            yield x[idx], (None if y is None else y[idx]), (None if sw is None else sw[idx])
+        if self.num_batches < data.num_batches(len(self.x), self.batch_size):
+            batches = itertools.islice(batches, self.num_batches)
+        # One loop per case: this runs once per training step, so no per-step conditionals.
+        if sw is not None:
+            for idx in batches:
+                yield x[idx], y[idx], sw[idx]
+        elif y is not None:
+            for idx in batches:
+                yield x[idx], y[idx], None
+        else:
+            for idx in batches:
+                yield x[idx], None, None
 
 
 class IterableSource:

@@ -61,22 +61,55 @@ def test_leaky_relu_layer_values_config_and_gradient():
         LeakyReLU(-1.0)
 
 
+# SHA-256 of (dtype, shape, bytes) of the course's own files in ../shared/data/course, recorded
+# here so that the check runs on any machine, with or without that folder.
+COURSE_DIGESTS = {
+    ("C2_W1_Lab02_CoffeeRoasting_TF", "coffee_X.npy"):
+        ("float64", (200, 2), "2213ed94d1583358e16c00ff8c1d4bf058836f51bd036d9ba40b82b447214be9"),
+    ("C2_W1_Lab02_CoffeeRoasting_TF", "coffee_Y.npy"):
+        ("float64", (200, 1), "540e723fae3c129192304d639ceb8ffbe6996be825d99ff802361f31ba3c0f1e"),
+    ("C2_W2_SoftMax", "blobs_X.npy"):
+        ("float64", (2000, 2), "fa18b0a676e906b24f1691f1f2ab3f5b0bf10bd71e63728adef3eede68d6bf4a"),
+    ("C2_W2_SoftMax", "blobs_y.npy"):
+        ("int64", (2000,), "0e026bfa8a3cffed9a1105ef35f38d00c2477324cec8a0c99f4f5375c2166ee2"),
+    ("C2_W2_Multiclass_TF", "blobs_X.npy"):
+        ("float64", (100, 2), "214b9d73a5e5d29474d4e676e2a2617d2b70851f84c25070fc8d2ab3b69496fd"),
+    ("C2_W2_Multiclass_TF", "blobs_y.npy"):
+        ("int64", (100,), "a857667b9dffaed97784c55e7881d84c2e2dc2f54418a339d19d72b490f6adf8"),
+    ("C2_W3_Assignment", "blobs_X.npy"):
+        ("float64", (800, 2), "b63de9c38149f7ea2afdf71e494715e38a9a9356b5d9a975aff9525428027868"),
+    ("C2_W3_Assignment", "blobs_y.npy"):
+        ("int64", (800,), "76f15aa730bac3d535f3eab43b6d42c1d327e5a3d4f57405f75704c27336b566"),
+}
+
+
+def _digest(array):
+    """The (dtype, shape, SHA-256 of the bytes) triple COURSE_DIGESTS records."""
+    import hashlib
+
+    array = np.ascontiguousarray(array)
+    return str(array.dtype), array.shape, hashlib.sha256(array.tobytes()).hexdigest()
+
+
 def test_generators_reproduce_the_course_data_files_exactly():
-    from course_data import course_file
+    from course_data import COURSE
 
     from tinykeras.datasets import make_blobs, make_coffee
 
-    X, Y = make_coffee()
-    np.testing.assert_array_equal(X, np.load(course_file("C2_W1_Lab02_CoffeeRoasting_TF",
-                                                         "coffee_X.npy")))
-    np.testing.assert_array_equal(Y, np.load(course_file("C2_W1_Lab02_CoffeeRoasting_TF",
-                                                         "coffee_Y.npy")))
+    made = {}
+    made["C2_W1_Lab02_CoffeeRoasting_TF", "coffee_X.npy"], \
+        made["C2_W1_Lab02_CoffeeRoasting_TF", "coffee_Y.npy"] = make_coffee()
     cases = {
         "C2_W2_SoftMax": (2000, [[-5, 2], [-2, -2], [1, 2], [5, -2]], 1.0, 30),
         "C2_W2_Multiclass_TF": (100, [[-5, 2], [-2, -2], [1, 2], [5, -2]], 1.0, 30),
         "C2_W3_Assignment": (800, [[-1, 0], [1, 0], [0, 1], [0, -1], [-2, 1], [-2, -1]], 0.4, 2),
     }
     for folder, (n, centers, std, seed) in cases.items():
-        X, y = make_blobs(n, centers=centers, cluster_std=std, random_state=seed)
-        np.testing.assert_array_equal(X, np.load(course_file(folder, "blobs_X.npy")))
-        np.testing.assert_array_equal(y, np.load(course_file(folder, "blobs_y.npy")))
+        made[folder, "blobs_X.npy"], made[folder, "blobs_y.npy"] = make_blobs(
+            n, centers=centers, cluster_std=std, random_state=seed)
+    assert set(made) == set(COURSE_DIGESTS)
+    for key, array in made.items():
+        assert _digest(array) == COURSE_DIGESTS[key], key
+        path = COURSE.joinpath(*key)
+        if path.exists():  # on the project machines, also against the file itself
+            np.testing.assert_array_equal(array, np.load(path))

@@ -82,16 +82,25 @@ def test_csv_dataset_reads_the_course_file_with_header_defaults_and_columns(tmp_
         list(tf.data.experimental.CsvDataset(path, [tf.float32] * 3, header=True))
 
 
-def test_csv_dataset_on_a_course_csv_matches_numpy():
-    from course_data import course_file
+def test_csv_dataset_on_a_course_style_csv_matches_numpy(tmp_path):
+    from course_data import COURSE
 
-    path = course_file("C2W3_Lab_01_Model_Evaluation_and_Selection", "data_w3_ex2.csv")
-    expected = np.loadtxt(path, delimiter=",")
-    ds = tf.data.experimental.CsvDataset(str(path), [tf.float64] * 3)
-    features = ds.map(lambda a, b, c: (tf.stack([a, b]), c)).batch(64)
-    xs, ys = zip(*features)
-    np.testing.assert_array_equal(np.concatenate(xs), expected[:, :2])
-    np.testing.assert_array_equal(np.concatenate(ys), expected[:, 2])
+    # The course's data_w3_ex2.csv layout: 3 comma-separated columns written by np.savetxt.
+    written = tmp_path / "data_w3_ex2.csv"
+    rng = np.random.default_rng(0)
+    np.savetxt(written, np.c_[rng.uniform(1000, 3000, (200, 2)), rng.integers(0, 2, 200)],
+               delimiter=",")
+    paths = [written]
+    course = COURSE / "C2W3_Lab_01_Model_Evaluation_and_Selection" / "data_w3_ex2.csv"
+    if course.exists():  # on the project machines, the course's own file too
+        paths.append(course)
+    for path in paths:
+        expected = np.loadtxt(path, delimiter=",")
+        ds = tf.data.experimental.CsvDataset(str(path), [tf.float64] * 3)
+        features = ds.map(lambda a, b, c: (tf.stack([a, b]), c)).batch(64)
+        xs, ys = zip(*features)
+        np.testing.assert_array_equal(np.concatenate(xs), expected[:, :2])
+        np.testing.assert_array_equal(np.concatenate(ys), expected[:, 2])
 
 
 def test_fit_evaluate_predict_take_a_batched_dataset():

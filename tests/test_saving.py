@@ -464,3 +464,33 @@ def test_subclassed_model_saves_under_attribute_names(tmp_path):
     loaded.fit(x, y, epochs=1, verbose=0, shuffle=False)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_keras_30_dtype_strings_and_newer_keys_load(tmp_path):
+    """Keras 3.0-3.3 wrote each layer's dtype as "float32"; 3.15 adds shared_object_id,
+    quantization_config and InputLayer's optional. Both spellings load."""
+    model = _model()
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["config.json"])
+    for layer in config["config"]["layers"]:
+        if isinstance(layer["config"].get("dtype"), dict):
+            layer["config"]["dtype"] = "float32"
+        else:
+            layer["config"]["optional"] = False
+        layer["config"]["quantization_config"] = None
+    config["config"]["dtype"] = {"module": "keras", "class_name": "DTypePolicy",
+                                 "config": {"name": "float32"}, "registered_name": None,
+                                 "shared_object_id": 12345}
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "old.keras", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing here matters: no warning
+        loaded = tk.models.load_model(tmp_path / "old.keras")
+    x, _ = _data()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -4,7 +4,8 @@
 writes ``OUT_DIR/rank{r}.npz`` (final weights, history, predictions) and ``OUT_DIR/stdout{r}.txt``
 (everything the rank printed). Scenarios:
 
-- ``seed``: the course's seed network (400-25-15-1 sigmoid, BCE, Adam, accuracy), shuffled
+- ``seed``: the course's seed network (400-25-15-1 sigmoid, BCE, Adam; accuracy, AUC,
+  precision and recall, each kept as different running sums), shuffled
   global batches of 64 over 1,000 rows (ragged last batch), 3 epochs; evaluate (dict and list
   forms) and predict.
 - ``classifier``: 20-32-16-3 relu/softmax with accuracy, validation data, EarlyStopping,
@@ -87,7 +88,9 @@ def main(scenario, out_dir, jit):
                 tk.layers.Dense(1, activation="sigmoid", name="layer3"),
             ])
             model.compile(optimizer=tk.optimizers.Adam(0.01), jit_compile=jit,
-                          loss=tk.losses.BinaryCrossentropy(), metrics=["accuracy"])
+                          loss=tk.losses.BinaryCrossentropy(),
+                          metrics=["accuracy", tk.metrics.AUC(), tk.metrics.Precision(),
+                                   tk.metrics.Recall()])
             callbacks = [RaiseOnRank1()] if scenario == "raise" else []
             if scenario == "resume" and rank == 0:
                 for _ in range(3):

@@ -239,3 +239,19 @@ def test_import_tinykeras_loads_no_scale_out_dependency():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(SRC)}, check=True).stdout
     assert out.strip() == "[]", out
+
+
+@pytest.mark.parametrize("loss", [
+    tk.losses.MeanSquaredError(reduction="sum"),
+    tk.losses.BinaryCrossentropy(reduction="mean_with_sample_weight"),
+    tk.losses.SparseCategoricalCrossentropy(ignore_class=0),
+])
+def test_losses_not_averaged_over_rows_are_refused(loss):
+    from tinykeras.distribute.mpi import _check_loss
+
+    model = _seed_model()
+    model.compile(optimizer="adam", loss=loss)
+    with pytest.raises(ValueError, match="losses averaged over the batch's rows"):
+        _check_loss(model)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    _check_loss(model)  # the default reduction passes

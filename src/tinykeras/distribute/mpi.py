@@ -99,6 +99,65 @@ def _share(m: int, rank: int, size: int) -> tuple[int, int]:
     return start, start + base + (rank < extra)
 
 
+# Where a metric keeps its running sums, all of which add up across ranks: Mean's total and
+# count, the confusion metrics' and AUC's counts, F-beta's and R2's sums, and the Variables of
+# a custom metric's add_variable. Anything else (thresholds, config) is left alone.
+_METRIC_SUMS = ("total", "count", "counts", "_state", "_sums", "_num_samples")
+
+
+def _metric_state(metric) -> list:
+    """``[(path, value)]`` for every running sum of ``metric`` (see ``_METRIC_SUMS``)."""
+    found = []
+    for name in _METRIC_SUMS:
+        value = metric.__dict__.get(name)
+        if isinstance(value, dict):
+            found += [((name, k), v) for k, v in sorted(value.items())]
+        elif isinstance(value, list):
+            found += [((name, i), v) for i, v in enumerate(value)]
+        elif value is not None:
+            found.append(((name,), value))
+    found += [(("variables", i), v.numpy()) for i, v in enumerate(metric.variables)]
+    if not found:
+        raise NotImplementedError(
+            f"MPIDataParallel cannot combine metric '{metric.name}' ({type(metric).__name__}) "
+            "across ranks: it keeps no running sums it knows of (a Mean's total and count, "
+            "counts, or Variables made with `add_variable`). Build the metric on `add_variable`,"
+            " or compute it after training with `predict`."
+        )
+    return found
+
+
+def _set_state(metric, path, values, like) -> None:
+    """Write the summed ``values`` into ``metric`` at ``path``, shaped and typed as ``like``."""
+    value = values.reshape(np.shape(like))
+    value = float(value) if np.ndim(like) == 0 and not isinstance(like, np.ndarray) else value
+    name, *key = path
+    if name == "variables":
+        metric.variables[key[0]].assign(np.asarray(value, like.dtype))
+    elif key:
+        getattr(metric, name)[key[0]] = value
+    else:
+        setattr(metric, name, value)
+
+
+def _check_loss(model) -> None:
+    """Refuse losses whose batch value is not the mean over the batch's rows: weighting each
+    rank's gradient by its share of the rows is exact only for that mean (Keras's default)."""
+    loss = getattr(model, "_loss_fn", None)
+    reduction = getattr(loss, "reduction", "sum_over_batch_size")
+    ignore_class = getattr(loss, "_fn_kwargs", {}).get("ignore_class")
+    if reduction not in ("sum_over_batch_size", "mean") or ignore_class is not None:
+        got = (f"reduction={reduction!r}" if ignore_class is None
+               else f"ignore_class={ignore_class!r}")
+        raise ValueError(
+            f"MPIDataParallel trains with losses averaged over the batch's rows "
+            f"(reduction='sum_over_batch_size', the default); the loss "
+            f"'{getattr(loss, 'name', loss)}' has {got}, whose value on a batch is not a "
+            "row-weighted combination of the ranks' values. Use the default reduction (and no "
+            "ignore_class) when training on several ranks."
+        )
+
+
 class MPIDataParallel:
     """Data parallelism over MPI ranks: each rank trains on its share of every global batch.
 
@@ -178,6 +237,7 @@ class MPIDataParallel:
         """Check the ranks agree, broadcast rank 0's state, install the gradient hook; return
         the ``verbose`` and ``callbacks`` this rank uses (rank 0's, silent elsewhere)."""
         self._check_agreement("fit", n=n, batch_size=batch_size)
+        _check_loss(model)
         self._broadcast_state(model)
         optimizer = model.optimizer
         self._saved = (optimizer, optimizer.gradient_reducer, sys.stdout)
@@ -255,23 +315,22 @@ class MPIDataParallel:
 
     # -- logs ----------------------------------------------------------------------------------
     def logs(self, model) -> dict:
-        """The loss and metrics over all ranks' rows so far: totals and counts summed."""
+        """The loss and metrics over all ranks' rows so far: their running sums (totals and
+        counts, confusion counts...) summed over the ranks in one float64 Allreduce."""
         metrics = model._metrics or []
-        state = [model._loss_total, model._loss_count]
-        for m in metrics:
-            if not (hasattr(m, "total") and hasattr(m, "count")):
-                raise NotImplementedError(
-                    f"MPIDataParallel sums metrics kept as a running total and count; metric "
-                    f"'{m.name}' ({type(m).__name__}) keeps other state. Compute it after "
-                    "training with `predict` instead."
-                )
-            state += [m.total, m.count]
-        totals = np.asarray(state, np.float64)
+        parts = [_metric_state(m) for m in metrics]
+        flat = [np.array([model._loss_total, model._loss_count], np.float64)]
+        flat += [np.asarray(v, np.float64).ravel() for part in parts for _, v in part]
+        totals = np.concatenate(flat)
         self.comm.Allreduce(self._MPI.IN_PLACE, totals, op=self._MPI.SUM)
         logs = {"loss": float(totals[0] / totals[1]) if totals[1] else 0.0}
-        for i, m in enumerate(metrics):
-            merged = copy.copy(m)  # the global result, without touching this rank's state
-            merged.total, merged.count = float(totals[2 + 2 * i]), float(totals[3 + 2 * i])
+        at = 2
+        for m, part in zip(metrics, parts):
+            merged = copy.deepcopy(m)  # the global result, without touching this rank's state
+            for path, value in part:
+                size = np.size(value)
+                _set_state(merged, path, totals[at:at + size], value)
+                at += size
             logs[m.name] = merged.result()
         return dict(sorted(logs.items()))
 

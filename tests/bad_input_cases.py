@@ -6,6 +6,8 @@ and that nothing in the world changed (``state_snapshot``). ``scripts/make_error
 writes ``docs/errors.md`` from the same table, with the messages the cases really raise.
 """
 
+import atexit
+import shutil
 import tempfile
 from collections import namedtuple
 from pathlib import Path
@@ -593,6 +595,7 @@ CASES = [
 
 
 TMP = Path(tempfile.mkdtemp(prefix="tinykeras-bad-input-"))
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 
 
 def _text_file(name):

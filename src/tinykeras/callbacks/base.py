@@ -133,7 +133,8 @@ class CallbackList:
             cb.set_params(params)
         # Only the callbacks that override a hook get called for it.
         self._active = {
-            hook: [getattr(cb, hook) for cb in self.callbacks if _overrides(cb, hook)]
+            hook: [getattr(cb, hook) for cb in self.callbacks if _overrides(cb, hook)
+                   and getattr(cb, "wants_hook", _always)(hook)]
             for hook in _HOOKS
         }
 
@@ -155,6 +156,10 @@ class CallbackList:
         """Call ``hook(*args)`` on every callback that overrides it."""
         for fn in self._active[hook]:
             fn(*args)
+
+
+def _always(hook) -> bool:
+    return True
 
 
 def _overrides(cb, hook) -> bool:

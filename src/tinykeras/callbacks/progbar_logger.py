@@ -1,7 +1,7 @@
 """``ProgbarLogger``: the callback that draws the progress bar (``utils/progbar.py``)."""
 
 from tinykeras.callbacks.base import Callback
-from tinykeras.utils.progbar import Progbar, resolve_verbose
+from tinykeras.utils.progbar import Progbar, display_mode, resolve_verbose
 
 
 class ProgbarLogger(Callback):
@@ -36,6 +36,14 @@ class ProgbarLogger(Callback):
         self.verbose = resolve_verbose(params.get("verbose", 1), self.stream)
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
+
+    def wants_hook(self, hook) -> bool:
+        """Per-batch hooks only when the bar is redrawn (verbose=1 in a terminal or notebook)
+        or must count the steps (an unknown number): otherwise it costs nothing per step."""
+        if hook in ("on_train_batch_end", "on_test_batch_end", "on_predict_batch_end"):
+            redraws = self.verbose == 1 and display_mode(self.stream) != "plain"
+            return redraws or self.target is None
+        return True
 
     def _new_bar(self):
         self.seen = 0

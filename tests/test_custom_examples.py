@@ -24,8 +24,7 @@ def test_example_runs_trains_and_round_trips(path):
     result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                             env=env, timeout=300)
     assert result.returncode == 0, f"{path.name} failed:\n{result.stdout}\n{result.stderr}"
-    assert "saved and loaded" in result.stdout or "round" in result.stdout or \
-        path.stem == "custom_train_step", result.stdout
+    assert "saved and loaded" in result.stdout, result.stdout  # every example round-trips
 
 
 ALLOWED_IMPORTS = {"import os", "import tempfile", "import numpy as np",

@@ -7,6 +7,9 @@ and a ``test_step``, and one that reads sample weights.
 Run: ``python examples/custom/custom_train_step.py``.
 """
 
+import os
+import tempfile
+
 import numpy as np
 
 import tinykeras as keras
@@ -181,3 +184,14 @@ sw = np.random.random((1000, 1))
 history = model.fit(x, y, sample_weight=sw, epochs=3, verbose=0)
 print({k: [round(v[0], 4), round(v[-1], 4)] for k, v in history.history.items()})
 assert history.history["loss"][-1] < history.history["loss"][0]
+
+# Saving: the subclass is registered, so loading rebuilds it with its own train_step.
+keras.saving.register_keras_serializable(package="guide")(CustomModel)
+path = os.path.join(tempfile.mkdtemp(), "custom_model.keras")
+model.save(path)
+restored = keras.models.load_model(path)
+assert isinstance(restored, CustomModel)
+np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
+                           rtol=1e-6)
+restored.fit(x, y, sample_weight=sw, epochs=1, verbose=0)  # and it trains on after loading
+print("saved and loaded:", type(restored).__name__)

@@ -151,19 +151,21 @@ def _nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 # -- binary arithmetic with Keras promotion ----------------------------------------------------
-def add(x1, x2):
-    """Elementwise ``x1 + x2`` with broadcasting and Keras's dtype promotion."""
-    return m.add(*promote(x1, x2))
+def _promoting(name, doc):
+    """The core op ``name`` of math_ops, with its inputs promoted as Keras 3 does first."""
+    core = getattr(m, name)
+
+    def public(x1, x2):
+        return core(*promote(x1, x2))
+
+    public.__name__ = public.__qualname__ = name
+    public.__doc__ = doc
+    return public
 
 
-def subtract(x1, x2):
-    """Elementwise ``x1 - x2`` with broadcasting and Keras's dtype promotion."""
-    return m.subtract(*promote(x1, x2))
-
-
-def multiply(x1, x2):
-    """Elementwise ``x1 * x2`` with broadcasting and Keras's dtype promotion."""
-    return m.multiply(*promote(x1, x2))
+add = _promoting("add", "Elementwise ``x1 + x2``, broadcast, with Keras's dtype promotion.")
+subtract = _promoting("subtract", "Elementwise ``x1 - x2``, broadcast, with Keras's promotion.")
+multiply = _promoting("multiply", "Elementwise ``x1 * x2``, broadcast, with Keras's promotion.")
 
 
 def divide(x1, x2):
@@ -182,19 +184,9 @@ def divide_no_nan(x1, x2):
     return m.where(zero, np.zeros((), raw(b).dtype), m.divide(a, safe))
 
 
-def power(x1, x2):
-    """Elementwise ``x1 ** x2`` with Keras's dtype promotion."""
-    return m.power(*promote(x1, x2))
-
-
-def maximum(x1, x2):
-    """Elementwise maximum; at ties the gradient is split evenly."""
-    return m.maximum(*promote(x1, x2))
-
-
-def minimum(x1, x2):
-    """Elementwise minimum; at ties the gradient is split evenly."""
-    return m.minimum(*promote(x1, x2))
+power = _promoting("power", "Elementwise ``x1 ** x2`` with Keras's dtype promotion.")
+maximum = _promoting("maximum", "Elementwise maximum; at ties the gradient is split evenly.")
+minimum = _promoting("minimum", "Elementwise minimum; at ties the gradient is split evenly.")
 
 
 def fmax(x1, x2):

@@ -14,33 +14,25 @@ from tinykeras.autodiff.dtypes import as_dtype, constant, promote, raw, to_float
 from tinykeras.backend.config import epsilon as _epsilon
 
 
-def _act(name):
+def _act(name, doc):
     def fn(x):
         return n.elementwise(to_float(x), name=name)
 
     fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
     return fn
 
 
-relu = _act("relu")
-relu.__doc__ = "Elementwise ``max(x, 0)``."
-relu6 = _act("relu6")
-relu6.__doc__ = "Elementwise ``min(max(x, 0), 6)``."
-sigmoid = _act("sigmoid")
-sigmoid.__doc__ = "Elementwise logistic function ``1 / (1 + exp(-x))``."
-tanh = _act("tanh")
-tanh.__doc__ = "Elementwise hyperbolic tangent."
-softplus = _act("softplus")
-softplus.__doc__ = "Elementwise ``log(1 + exp(x))`` without overflow."
-softsign = _act("softsign")
-softsign.__doc__ = "Elementwise ``x / (1 + |x|)``."
-silu = _act("silu")
-silu.__doc__ = "Elementwise ``x * sigmoid(x)`` (also called swish)."
+relu = _act("relu", "Elementwise ``max(x, 0)``.")
+relu6 = _act("relu6", "Elementwise ``min(max(x, 0), 6)``.")
+sigmoid = _act("sigmoid", "Elementwise logistic function ``1 / (1 + exp(-x))``.")
+tanh = _act("tanh", "Elementwise hyperbolic tangent.")
+softplus = _act("softplus", "Elementwise ``log(1 + exp(x))`` without overflow.")
+softsign = _act("softsign", "Elementwise ``x / (1 + |x|)``.")
+silu = _act("silu", "Elementwise ``x * sigmoid(x)`` (also called swish).")
 swish = silu
-selu = _act("selu")
-selu.__doc__ = "Scaled exponential linear unit (Klambauer et al., 2017)."
-hard_sigmoid = _act("hard_sigmoid")
-hard_sigmoid.__doc__ = "Piecewise-linear sigmoid ``relu6(x + 3) / 6``."
+selu = _act("selu", "Scaled exponential linear unit (Klambauer et al., 2017).")
+hard_sigmoid = _act("hard_sigmoid", "Piecewise-linear sigmoid ``relu6(x + 3) / 6``.")
 
 
 def exp(x):

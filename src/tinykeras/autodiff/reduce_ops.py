@@ -31,13 +31,7 @@ def _int_sum_dtype(x):
 # -- reductions --------------------------------------------------------------------------------
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - the Keras ops name
     """Sum over ``axis`` (all axes by default); bools and small ints sum as int32."""
-    x = x if isinstance(x, Tensor) else np.asarray(x)
-    dtype = _int_sum_dtype(x)
-    if np.asarray(raw(x)).dtype.name != dtype:
-        x = m.cast(x, dtype)
-    out = m.sum(x, axis=_axis(axis), keepdims=keepdims)
-    # NumPy sums int32 as int64; integer sums carry no gradient, so the cast is free to take.
-    return out if out.value.dtype.name == dtype else constant(out.value.astype(dtype))
+    return _in_sum_dtype(m.sum, x, None, axis=_axis(axis), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
@@ -138,14 +132,20 @@ def _cumsum(x, axis=None):
     return out, lambda g, needs: (np.flip(np.cumsum(np.flip(g, axis), axis), axis),)
 
 
-def cumsum(x, axis=None, dtype=None):
-    """Running sum along ``axis`` (of the flattened ``x`` if None)."""
+def _in_sum_dtype(fn, x, dtype, **kwargs):
+    """``fn(x)`` computed and returned in Keras's dtype for sums (``_int_sum_dtype``)."""
     x = x if isinstance(x, Tensor) else np.asarray(x)
     target = dtype or _int_sum_dtype(x)
     if np.asarray(raw(x)).dtype.name != target:
         x = m.cast(x, target)
-    out = _cumsum(x, axis=axis)
+    out = fn(x, **kwargs)
+    # NumPy sums int32 as int64; integer sums carry no gradient, so the cast is free to take.
     return out if out.value.dtype.name == target else constant(out.value.astype(target))
+
+
+def cumsum(x, axis=None, dtype=None):
+    """Running sum along ``axis`` (of the flattened ``x`` if None)."""
+    return _in_sum_dtype(_cumsum, x, dtype, axis=axis)
 
 
 @op
@@ -172,12 +172,7 @@ def _cumprod(x, axis=None):
 
 def cumprod(x, axis=None, dtype=None):
     """Running product along ``axis`` (of the flattened ``x`` if None)."""
-    x = x if isinstance(x, Tensor) else np.asarray(x)
-    target = dtype or _int_sum_dtype(x)
-    if np.asarray(raw(x)).dtype.name != target:
-        x = m.cast(x, target)
-    out = _cumprod(x, axis=axis)
-    return out if out.value.dtype.name == target else constant(out.value.astype(target))
+    return _in_sum_dtype(_cumprod, x, dtype, axis=axis)
 
 
 def diff(a, n=1, axis=-1):

@@ -6,6 +6,8 @@ from tinykeras.layers.base import Layer
 from tinykeras.models import custom_step
 from tinykeras.models.trainer import Trainer
 
+_GRAPH_CLASSES: dict = {}  # a user's Model subclass -> its functional variant (see __new__)
+
 
 class Model(Trainer, Layer):
     """Base class of models: owns layers, their weights and the Keras training API.
@@ -25,8 +27,12 @@ class Model(Trainer, Layer):
             # a functional model that keeps the subclass's methods (Keras does the same).
             from tinykeras.models.functional import Functional
 
-            return super().__new__(type(cls.__name__, (cls, Functional), {
-                "__module__": cls.__module__, "__qualname__": cls.__qualname__}))
+            graph_cls = _GRAPH_CLASSES.get(cls)
+            if graph_cls is None:
+                graph_cls = _GRAPH_CLASSES[cls] = type(cls.__name__, (cls, Functional), {
+                    "__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                    "_graph_subclass_of": cls})  # saving names the user's class
+            return super().__new__(graph_cls)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -68,6 +74,8 @@ class Model(Trainer, Layer):
         if "input_layers" in config:
             from tinykeras.models.functional import Functional
 
+            if _subclass_without_graph(cls) and cls is not Model:  # a user's graph subclass
+                return Functional.from_config.__func__(cls, config, custom_objects)
             return Functional.from_config(config, custom_objects)
         return cls(**config)
 

@@ -59,7 +59,8 @@ def serialize_layer(layer) -> dict:
     and, once built, build_config."""
     from tinykeras.models import Model
 
-    cls = type(layer)
+    # A user's Model subclass built from (inputs, outputs) is saved under the user's class.
+    cls = getattr(type(layer), "_graph_subclass_of", type(layer))
     builtin = _is_builtin(cls)
     registered = None if builtin else get_registered_name(cls)
     if builtin:

@@ -168,3 +168,41 @@ def test_random_draws_follow_the_seed_and_dropout_keeps_the_mean():
     assert abs(float(ops.mean(y)) - 1.0) < 0.03
     g = tape.gradient(total, x).numpy()
     np.testing.assert_array_equal(g, y.numpy())  # mask / (1 - rate), the same as the output
+
+
+class RunningMean(keras.layers.Layer):
+    """A non-trainable statistic written with ``assign`` inside ``call`` while training."""
+
+    def build(self, input_shape):
+        self.moving = self.add_weight(shape=(input_shape[-1],), initializer="zeros",
+                                      trainable=False, name="moving")
+
+    def call(self, inputs, training=None):
+        if training:
+            self.moving.assign(0.9 * self.moving + 0.1 * ops.mean(inputs, axis=0))
+        return inputs - self.moving
+
+
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_assign_inside_call_updates_on_every_batch_whatever_the_step(jit_compile):
+    # Every batch must move the statistic, whether fit runs the tape or a fast path; the
+    # result is the same number either way (any fast path replays the same ops).
+    def run(jit):
+        keras.utils.set_random_seed(0)
+        x = np.random.normal(loc=3.0, size=(64, 2)).astype("float32")
+        model = keras.Sequential([keras.Input((2,)), RunningMean(), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", jit_compile=jit)
+        model.fit(x, x[:, :1], batch_size=8, epochs=3, shuffle=False, verbose=0)
+        return model
+
+    model = run(jit_compile)
+    expected = np.zeros(2)
+    keras.utils.set_random_seed(0)
+    x = np.random.normal(loc=3.0, size=(64, 2)).astype("float32")
+    for _ in range(3):
+        for start in range(0, 64, 8):
+            expected = 0.9 * expected + 0.1 * x[start:start + 8].mean(axis=0)
+    np.testing.assert_allclose(model.layers[0].moving.numpy(), expected, rtol=1e-5)
+    other = run(not jit_compile)
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

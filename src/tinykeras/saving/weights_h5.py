@@ -49,9 +49,12 @@ def children(obj) -> list:
     """Return ``[(attribute name, child or list of children)]`` in Keras's walk order."""
     from tinykeras.layers.base import Layer
     from tinykeras.models import Model
+    from tinykeras.models.functional import Functional
+    from tinykeras.models.sequential import Sequential
 
     out = []
-    if isinstance(obj, Model) and type(obj).__name__ in ("Sequential", "Functional"):
+    # (a user's Model subclass called with (inputs, outputs) is a Functional too)
+    if isinstance(obj, (Sequential, Functional)):
         out.append(("layers", list(_container_layers(obj))))
     elif isinstance(obj, Layer):
         # A subclassed model's or custom layer's sub-layers, by attribute name, public names

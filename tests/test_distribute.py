@@ -77,20 +77,20 @@ def _fit_and_compare(tmp_path, scenario, ranks, jit):
     return one, zs
 
 
-@pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
+@pytest.mark.parametrize("jit", [True, False], ids=["jit_compile", "tape"])
 def test_two_ranks_take_the_steps_of_one_process(tmp_path, jit):
     _fit_and_compare(tmp_path, "seed", 2, jit)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
+@pytest.mark.parametrize("jit", [True, False], ids=["jit_compile", "tape"])
 def test_three_ranks_with_uneven_shares_match_one_process(tmp_path, jit):
     _fit_and_compare(tmp_path, "seed", 3, jit)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ranks", [2, 3])
-@pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
+@pytest.mark.parametrize("jit", [True, False], ids=["jit_compile", "tape"])
 def test_ranks_with_no_rows_in_the_last_batch_still_take_the_step(tmp_path, ranks, jit):
     _fit_and_compare(tmp_path, "tail", ranks, jit)
 
@@ -102,14 +102,14 @@ def test_fit_starts_from_rank_0s_weights_and_optimizer_state(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
+@pytest.mark.parametrize("jit", [True, False], ids=["jit_compile", "tape"])
 def test_a_share_size_new_to_one_rank_only_keeps_the_ranks_in_step(tmp_path, jit):
     _fit_and_compare(tmp_path, "seed1023", 3, jit)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ranks", [2, 3])
-@pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
+@pytest.mark.parametrize("jit", [True, False], ids=["jit_compile", "tape"])
 def test_classifier_with_validation_early_stopping_and_checkpoint(tmp_path, ranks, jit):
     one, zs = _fit_and_compare(tmp_path, "classifier", ranks, jit)
     keys = list(zs[0]["history_keys"])
@@ -187,7 +187,7 @@ def test_shares_are_contiguous_and_cover_the_batch(m, size):
     assert max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes, reverse=True)
 
 
-@pytest.mark.parametrize("jit", [True, False], ids=["compiled", "tape"])
+@pytest.mark.parametrize("jit", [True, False], ids=["jit_compile", "tape"])
 def test_gradient_reducer_runs_before_clipping_on_both_paths(jit):
     # The hook replaces every gradient by 5; clipvalue=1 must then clip it to 1, so plain SGD
     # moves every weight by exactly -lr (it would move by -5 * lr if the hook ran after).

@@ -101,6 +101,13 @@ def constant(value) -> Tensor:
     return wrap(np.asarray(value))
 
 
+def named(fn, name, doc):
+    """Give a generated op its public name and docstring (so it lists and documents well)."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
 def nondiff(fn, doc=None):
     """Make ``fn`` (NumPy in, NumPy out) an op whose result carries no gradient."""
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff.core import op, unbroadcast
-from tinykeras.autodiff.dtypes import nondiff, promote, raw, result_type, to_float
+from tinykeras.autodiff.dtypes import named, nondiff, promote, raw, result_type, to_float
 from tinykeras.autodiff.nn_ops import ELEMENTWISE
 
 _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
@@ -101,9 +101,7 @@ def _make_unary(name, f, df, doc):
     def public(x):
         return core(to_float(x))
 
-    public.__name__ = public.__qualname__ = name
-    public.__doc__ = doc
-    return public
+    return named(public, name, doc)
 
 
 for _name, (_f, _df, _doc) in UNARY.items():
@@ -158,9 +156,7 @@ def _promoting(name, doc):
     def public(x1, x2):
         return core(*promote(x1, x2))
 
-    public.__name__ = public.__qualname__ = name
-    public.__doc__ = doc
-    return public
+    return named(public, name, doc)
 
 
 add = _promoting("add", "Elementwise ``x1 + x2``, broadcast, with Keras's dtype promotion.")
@@ -220,9 +216,7 @@ def _binary(name, f, d1, d2, doc, floats=True):
         dtype = result_type(x1, x2, 1.0) if floats else None
         return core(*promote(x1, x2, dtype=dtype))
 
-    public.__name__ = public.__qualname__ = name
-    public.__doc__ = doc
-    return public
+    return named(public, name, doc)
 
 
 arctan2 = _binary(
@@ -281,9 +275,7 @@ def _compare(name, f, doc):
     def public(x1, x2):
         return nondiff(f)(*promote(x1, x2))
 
-    public.__name__ = public.__qualname__ = name
-    public.__doc__ = doc
-    return public
+    return named(public, name, doc)
 
 
 equal = _compare("equal", np.equal, "Elementwise ``x1 == x2``.")

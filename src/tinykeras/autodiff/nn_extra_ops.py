@@ -10,7 +10,7 @@ from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff import nn_ops as n
 from tinykeras.autodiff import reduce_ops as r
 from tinykeras.autodiff.core import op
-from tinykeras.autodiff.dtypes import as_dtype, constant, promote, raw, to_float
+from tinykeras.autodiff.dtypes import as_dtype, constant, named, promote, raw, to_float
 from tinykeras.backend.config import epsilon as _epsilon
 
 
@@ -18,9 +18,7 @@ def _act(name, doc):
     def fn(x):
         return n.elementwise(to_float(x), name=name)
 
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return fn
+    return named(fn, name, doc)
 
 
 relu = _act("relu", "Elementwise ``max(x, 0)``.")

@@ -671,6 +671,12 @@ NEW_CASES = [
       "backup_dir"),
     C("saving.load_model", "a text file named .keras", lambda w: tk.saving.load_model(
         _text_file("t.keras")), Arg, "not a valid .keras file"),
+    C("saving.load_model", "a file that does not exist", lambda w: tk.saving.load_model(
+        str(TMP / "missing.keras")), Arg, "File not found"),
+    C("Model.load_weights", "a file that does not exist", lambda w: w.model.load_weights(
+        str(TMP / "missing.weights.h5")), Arg, "File not found"),
+    C("distribute.MPIDataParallel", "comm=42", lambda w: tk.distribute.MPIDataParallel(comm=42),
+      Typ, "`comm`"),
     C("Model.save", "a .txt path", lambda w: w.model.save(str(TMP / "m.txt")), Arg,
       "extension"),
     C("Model.save_weights", "a name without .weights.h5", lambda w: w.model.save_weights(

@@ -32,7 +32,11 @@ class NonFiniteValueError(InvalidArgumentError):
     """``debugging.enable_check_numerics``: an op produced NaN or infinity."""
 
 
+class ModelFileNotFoundError(InvalidArgumentError, FileNotFoundError):
+    """A model or weights file that does not exist (a ValueError too, as Keras raises)."""
+
+
 __all__ = [
-    "InvalidArgumentError", "InvalidTypeError", "NonFiniteInputError", "NonFiniteLossError",
-    "NonFiniteValueError", "TinykerasError",
+    "InvalidArgumentError", "InvalidTypeError", "ModelFileNotFoundError", "NonFiniteInputError",
+    "NonFiniteLossError", "NonFiniteValueError", "TinykerasError",
 ]

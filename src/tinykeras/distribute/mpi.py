@@ -179,6 +179,15 @@ class MPIDataParallel:
     """
 
     def __init__(self, comm=None):
+        if comm is not None and not all(hasattr(comm, name) for name in
+                                        ("Get_size", "Get_rank", "Allreduce", "Bcast")):
+            from tinykeras.errors import InvalidTypeError
+
+            raise InvalidTypeError(
+                f"MPIDataParallel: `comm` must be an mpi4py communicator (such as "
+                f"MPI.COMM_WORLD) or None for the world. Received: comm={comm!r} of type "
+                f"{type(comm).__name__}."
+            )
         self.comm = comm if comm is not None else _world()
         self.num_processes = 1 if self.comm is None else self.comm.Get_size()
         self.process_id = 0 if self.comm is None else self.comm.Get_rank()

@@ -77,6 +77,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def _sniff(filepath) -> str:
+    if not os.path.exists(filepath):
+        from tinykeras.errors import ModelFileNotFoundError
+
+        raise ModelFileNotFoundError(
+            f"File not found: filepath={filepath!r} (looked in {os.getcwd()!r}). Check the "
+            "path and the extension (.keras, .weights.h5 or .h5)."
+        )
     if os.path.isdir(filepath):
         raise FileFormatError(
             f"'{filepath}' is a folder (a TensorFlow SavedModel or an unzipped .keras); "

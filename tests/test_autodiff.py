@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from tinykeras import ops
 from tinykeras.autodiff import GradientTape, Tensor, Variable
+from tinykeras.autodiff import math_ops as autodiff_math
 from tinykeras.utils.gradient_check import check_gradients
 
 TOL = 1e-6
@@ -301,3 +302,17 @@ def test_variable_assign_is_in_place_and_checks_shape():
 def test_python_float_becomes_floatx_and_float64_request_is_honoured():
     assert Tensor(1.5).dtype == "float32"
     assert Variable([1.0], dtype="float64").dtype == "float64"
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (lambda a: autodiff_math.take(a, 1, axis=1), [(3, 4)]),
+    (lambda a: autodiff_math.take(a, -1, axis=0) * 2.0, [(3, 4)]),
+    (lambda a, b: autodiff_math.matmul(a, b), [(4,), (4,)]),
+    (lambda a, b: autodiff_math.matmul(a, b), [(4,), (4, 3)]),
+    (lambda a, b: autodiff_math.matmul(a, b), [(3, 4), (4,)]),
+], ids=["take-scalar-axis1", "take-scalar-axis0", "matmul-1d-1d", "matmul-1d-2d",
+        "matmul-2d-1d"])
+def test_scalar_index_take_and_vector_matmul_gradients(fn, shapes):
+    rng = np.random.default_rng(3)
+    inputs = [rng.normal(size=s) for s in shapes]
+    assert max(check_gradients(fn, *inputs)) < 1e-6

@@ -201,9 +201,11 @@ def matmul(x1, x2):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g
-        if a.ndim == 1:
+        if a.ndim == 1 and b.ndim == 1:  # an inner product: g is a scalar
+            g2 = np.reshape(g, (1, 1))
+        elif a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
+        elif b.ndim == 1:
             g2 = np.expand_dims(g2, -1)
         ga = gb = None
         if needs[0]:
@@ -297,13 +299,20 @@ def take(x, indices, axis=None):
             np.add.at(full, idx.ravel(), g.ravel())
             return full.reshape(arr.shape), None
         ax = axis % arr.ndim
-        full = np.zeros(arr.shape, dtype=g.dtype)
-        moved = np.moveaxis(full, ax, 0)
-        gm = np.moveaxis(g.reshape(arr.shape[:ax] + idx.shape + arr.shape[ax + 1 :]), ax, 0)
-        np.add.at(moved, idx.ravel(), gm.reshape((idx.size,) + moved.shape[1:]))
-        return full, None
+        if idx.ndim == 0:  # a scalar index drops the axis: put it back as a length-1 axis
+            return _take_vjp_along(arr, idx.reshape(1), np.expand_dims(g, ax), ax), None
+        return _take_vjp_along(arr, idx, g, ax), None
 
     return out, vjp
+
+
+def _take_vjp_along(arr, idx, g, ax):
+    """Scatter-add ``g`` (the gradient of ``take(arr, idx, axis=ax)``) back onto ``arr``."""
+    full = np.zeros(arr.shape, dtype=g.dtype)
+    moved = np.moveaxis(full, ax, 0)
+    gm = np.moveaxis(g.reshape(arr.shape[:ax] + idx.shape + arr.shape[ax + 1 :]), ax, 0)
+    np.add.at(moved, idx.ravel(), gm.reshape((idx.size,) + moved.shape[1:]))
+    return full
 
 
 @op

@@ -675,6 +675,12 @@ NEW_CASES = [
         str(TMP / "missing.keras")), Arg, "File not found"),
     C("Model.load_weights", "a file that does not exist", lambda w: w.model.load_weights(
         str(TMP / "missing.weights.h5")), Arg, "File not found"),
+    C("ops.one_hot", "num_classes=-1", lambda w: tk.ops.one_hot(np.array([0, 1]), -1), Arg,
+      "`num_classes`"),
+    C("ops.nn.one_hot", "num_classes=2.5", lambda w: tk.ops.nn.one_hot(np.array([0, 1]), 2.5),
+      Arg, "`num_classes`"),
+    C("config.set_floatx", "'f' (a NumPy type code)", lambda w: tk.config.set_floatx("f"), Arg,
+      "floatx"),
     C("distribute.MPIDataParallel", "comm=42", lambda w: tk.distribute.MPIDataParallel(comm=42),
       Typ, "`comm`"),
     C("Model.save", "a .txt path", lambda w: w.model.save(str(TMP / "m.txt")), Arg,

@@ -410,7 +410,14 @@ def argmin(x, axis=-1, keepdims=False):
 def one_hot(x, num_classes, axis=-1, dtype=None):
     """One-hot encode integer labels ``x`` into ``num_classes`` columns (no gradient)."""
     from tinykeras.backend import floatx
+    from tinykeras.errors import InvalidArgumentError
 
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise InvalidArgumentError(
+            f"one_hot: `num_classes` must be a positive integer (the number of classes). "
+            f"Received: num_classes={num_classes!r}"
+        )
     labels = np.asarray(_raw(x)).astype(np.intp)
     out = (labels[..., None] == np.arange(num_classes)).astype(dtype or floatx())
     if axis != -1:

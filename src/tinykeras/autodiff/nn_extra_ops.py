@@ -283,9 +283,9 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     """One-hot encode integer labels into ``num_classes`` entries along ``axis``; labels
     outside ``[0, num_classes)`` give all zeros."""
-    labels = np.asarray(raw(x)).astype(np.intp)
-    out = (labels[..., None] == np.arange(num_classes)).astype(as_dtype(dtype))
-    return constant(np.moveaxis(out, -1, axis) if axis != -1 else out)
+    from tinykeras.autodiff import math_ops
+
+    return math_ops.one_hot(x, num_classes, axis=axis, dtype=as_dtype(dtype))
 
 
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):

@@ -18,7 +18,8 @@ def set_floatx(value: str) -> None:
     """Set the default float type for new weights, inputs and outputs."""
     global _FLOATX
     try:
-        name = standardize_dtype(value)
+        # A string must be the full name, as in Keras: NumPy would read 'f' or 'd' as a float.
+        name = value if isinstance(value, str) else standardize_dtype(value)
     except InvalidArgumentError:
         name = None
     if name not in _ALLOWED_FLOATX:

@@ -365,7 +365,8 @@ def mean(x, axis=None, keepdims=False):
     axis = _axis(axis)
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
-    total = np.sum(arr, axis=axis, keepdims=keepdims)
+    # np.add.reduce is what np.sum calls for an ndarray, without its Python wrapper.
+    total = np.add.reduce(arr, axis=axis, keepdims=keepdims)
     count = arr.size // total.size if total.size else 1
     # sum * (1/count) instead of np.mean: same value, a fraction of the Python overhead.
     out = np.multiply(total, 1.0 / count, dtype=total.dtype) if count else total

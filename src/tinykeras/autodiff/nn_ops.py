@@ -41,11 +41,22 @@ def _sigmoid(x, out=None):
     if out is None and x.ndim == 0:
         out = np.empty((), dtype=x.dtype)  # ufuncs return scalars for 0-d input; keep an array
     out = np.negative(x, out=out)
-    dtype = out.dtype
-    np.minimum(out, _scalar(_EXP_MAX.get(dtype, 709.0), dtype), out=out)
+    # The clamp and the 1 as cached 0-d arrays of this dtype, in one lookup (every step
+    # calls this once per sigmoid layer).
+    consts = _SIGMOID_CONSTS.get(out.dtype) or _sigmoid_consts(out.dtype)
+    np.minimum(out, consts[0], out=out)
     np.exp(out, out=out)
-    np.add(out, _scalar(1.0, dtype), out=out)
+    np.add(out, consts[1], out=out)
     return np.reciprocal(out, out=out)
+
+
+_SIGMOID_CONSTS: dict = {}
+
+
+def _sigmoid_consts(dtype):
+    consts = _SIGMOID_CONSTS[dtype] = (_scalar(_EXP_MAX.get(dtype, 709.0), dtype),
+                                       _scalar(1.0, dtype))
+    return consts
 
 
 def _sigmoid_grad(x, y):

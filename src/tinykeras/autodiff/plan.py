@@ -398,7 +398,7 @@ class Plan:
         self.variables = list(tracer.variables.values())
         self.optimizers = list(tracer.optimizers)
         self.generators = list(tracer.generators.values())
-        self._program = [_compile(step) for step in tracer.steps]
+        self._body = _straight_line(tracer.steps, tracer.arrays)
         self._output = _builder(output_spec)
         self.steps = len(tracer.steps)
 
@@ -407,9 +407,75 @@ class Plan:
         vals = [None] * self.n
         for slot, a in zip(self.input_slots, arrays):
             vals[slot] = a
-        for step in self._program:
-            step(vals)
+        self._body(vals)
         return self._output(vals)
+
+
+def _straight_line(steps, arrays):
+    """The recorded steps as one generated Python function ``body(vals)``, one line per op
+    call (``v[5], v[6] = f3(v[0], c1.value, c2.value, activation='sigmoid')``...).
+
+    The replay of a small network is dominated by the Python between the NumPy calls: one
+    closure per step, argument lists built per call, a lambda per Variable read. Written out
+    as straight-line code, each step is a direct call with its argument slots and constants
+    fixed in the source, in one frame. It calls exactly the functions the closures called,
+    with the same arguments, in the same order (same results bit for bit); ``apply`` steps
+    stay closures (``_compile``), which they were already: one call per step."""
+    consts: dict = {}
+
+    def const(value):
+        name = f"c{len(consts)}"
+        consts[name] = value
+        return name
+
+    def arg(kind, x):
+        if kind == _SLOT:
+            return f"v[{x}]"
+        if kind == _VAR:
+            return f"{const(x)}.value"  # read at each replay: updates are seen
+        return const(x)
+
+    lines = []
+    for step in steps:
+        kind = step[0]
+        if kind == "fwd":
+            _, fn, argspec, kwspec, out_slots, vjp_slots, multi = step
+            call = ", ".join([arg(k, x) for k, x in argspec]
+                             + [f"{n}={arg(k, x)}" for n, (k, x) in kwspec.items()])
+            call = f"{const(fn)}({call})"
+            if multi:
+                outs = "".join(f"v[{o}], " for o in out_slots)
+                vjps = "".join(f"v[{o}], " for o in vjp_slots)
+                lines.append(f"({outs}), ({vjps}) = {call}")
+            else:
+                lines.append(f"v[{out_slots[0]}], v[{vjp_slots[0]}] = {call}")
+        elif kind == "vjp":
+            _, vslot, gslot, needs, dests = step
+            pairs = [(i, d) for i, d in enumerate(dests) if d is not None]
+            lines.append(f"r = v[{vslot}](v[{gslot}], {const(needs)})")
+            lines += [f"v[{d}] = r[{i}]" for i, d in pairs]
+        elif kind == "add":
+            _, a, b, out = step
+            lines.append(f"v[{out}] = v[{a}] + v[{b}]")
+        elif kind == "ones":
+            _, src, out = step
+            # A copy of the traced seed (np.ones_like and np.ones are Python functions); the
+            # guard keeps ones_like's meaning should the target's shape or dtype ever differ.
+            ones = const(np.ones_like(plain(arrays[out])))
+            lines.append(f"s = v[{src}]")
+            lines.append(f"v[{out}] = {ones}.copy() if s.shape == {ones}.shape and s.dtype "
+                         f"== {ones}.dtype else {const(np.ones_like)}(s)")
+        elif kind == "set":
+            _, (k, x), out = step
+            lines.append(f"v[{out}] = {const(np.asarray)}({arg(k, x)})")
+        else:
+            lines.append(f"{const(_compile(step))}(v)")
+    source = "def body(v):\n" + "".join(f"    {line}\n" for line in lines) + "    return v\n"
+    namespace = dict(consts)
+    exec(compile(source, "<tinykeras replay plan>", "exec"), namespace)  # noqa: S102
+    body = namespace["body"]
+    body.source = source  # for debugging: what a replay runs
+    return body
 
 
 def _arg_getter(kind, x):
@@ -834,7 +900,13 @@ class TracedFunction:
             # the tape, which a replay would go around.
             return self.fn(*args, **kwargs)
         keep: list = []
-        if not kwargs and all(type(a) is np.ndarray or a is None for a in args):
+        if len(args) == 3 and not kwargs and type(args[0]) is np.ndarray \
+                and type(args[1]) is np.ndarray and args[2] is None:
+            # fit's case without sample weights, once per step: no generator expressions
+            x, y, _ = args
+            key = ((x.shape, x.dtype.str), (y.shape, y.dtype.str), None)
+            arrays = [x, y]
+        elif not kwargs and all(type(a) is np.ndarray or a is None for a in args):
             # fit's case, (x, y, sample_weight): the key and the inputs without recursion
             key = tuple(None if a is None else (a.shape, a.dtype.str) for a in args)
             arrays = [a for a in args if a is not None]

@@ -35,7 +35,8 @@ from tinykeras.utils.splits import ValidationSplit
 def _check_finite_loss(loss):
     """Raise ``NonFiniteLossError`` for a NaN/inf loss, before the update: the weights stay
     good. An op (its output is unused) so that a replayed step checks every batch."""
-    if not np.isfinite(loss).all():
+    # logical_and.reduce is what .all() runs, minus a Python wrapper (once per step).
+    if not np.logical_and.reduce(np.isfinite(loss), axis=None):
         raise NonFiniteLossError(f"the loss is {float(loss)}")
     return loss, lambda g, needs: (None,)
 
@@ -302,6 +303,9 @@ class Trainer:
         if self._initial_epoch is not None:
             initial_epoch = self._initial_epoch
         logs = {}
+        # The running loss goes through the instance dict: Layer.__setattr__ (attribute
+        # tracking) is Python, and twice per step it cost more than a small op.
+        state = self.__dict__
         guard = InterruptGuard(self)
         with guard:  # Ctrl-C: stop after the current batch (models/interrupts.py)
             for epoch in range(initial_epoch, epochs):
@@ -318,8 +322,9 @@ class Trainer:
                         loss = fit_step(xb, yb, swb)
                     except NonFiniteLossError as err:  # the update of this batch was not applied
                         loss = _non_finite_loss(err, cbs, epoch, step)
-                    self._loss_total += loss * len(xb)
-                    self._loss_count += len(xb)
+                    rows = len(xb)
+                    state["_loss_total"] += loss * rows
+                    state["_loss_count"] += rows
                     if batch_end:
                         cbs.call("on_train_batch_end", step, current_logs() if batch_logs else None)
                     if self.stop_training:

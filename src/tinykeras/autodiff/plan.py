@@ -398,22 +398,21 @@ class Plan:
         self.variables = list(tracer.variables.values())
         self.optimizers = list(tracer.optimizers)
         self.generators = list(tracer.generators.values())
-        self._body = _straight_line(tracer.steps, tracer.arrays)
         self._output = _builder(output_spec)
+        self._body = _straight_line(tracer.steps, tracer.arrays, self.n, input_slots,
+                                    self._output)
         self.steps = len(tracer.steps)
 
     def run(self, arrays):
-        """Replay on ``arrays`` (one per input slot); return the outputs' arrays."""
-        vals = [None] * self.n
-        for slot, a in zip(self.input_slots, arrays):
-            vals[slot] = a
-        self._body(vals)
-        return self._output(vals)
+        """Replay on ``arrays`` (one per input slot); return the outputs."""
+        return self._body(*arrays)
 
 
-def _straight_line(steps, arrays):
-    """The recorded steps as one generated Python function ``body(vals)``, one line per op
-    call (``v[5], v[6] = f3(v[0], c1.value, c2.value, activation='sigmoid')``...).
+def _straight_line(steps, arrays, n, input_slots, output):
+    """The recorded steps as one generated Python function ``body(*inputs) -> outputs``, one
+    line per op call (``v[5], v[6] = c3(v[0], c4.value, c5.value, activation=c6)``...),
+    over a list ``v`` of ``n`` slots that starts with the inputs in their slots and ends in
+    ``output(v)``.
 
     The replay of a small network is dominated by the Python between the NumPy calls: one
     closure per step, argument lists built per call, a lambda per Variable read. Written out
@@ -470,7 +469,10 @@ def _straight_line(steps, arrays):
             lines.append(f"v[{out}] = {const(np.asarray)}({arg(k, x)})")
         else:
             lines.append(f"{const(_compile(step))}(v)")
-    source = "def body(v):\n" + "".join(f"    {line}\n" for line in lines) + "    return v\n"
+    params = ", ".join(f"i{k}" for k in range(len(input_slots)))
+    head = [f"v = [None] * {n}"] + [f"v[{s}] = i{k}" for k, s in enumerate(input_slots)]
+    lines = head + lines + [f"return {const(output)}(v)"]
+    source = f"def body({params}):\n" + "".join(f"    {line}\n" for line in lines)
     namespace = dict(consts)
     exec(compile(source, "<tinykeras replay plan>", "exec"), namespace)  # noqa: S102
     body = namespace["body"]

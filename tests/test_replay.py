@@ -305,3 +305,16 @@ def test_every_layer_type_replays_bit_for_bit(name):
     _assert_same(*results)  # weights include moving statistics (non-trainable state)
     learn = results[0][0]._learn
     assert learn.plans and not learn.refused, learn.refused
+
+
+def test_the_generated_replay_seeds_ones_of_the_target_shape_even_if_it_changed():
+    # The seed of a gradient is a copy of the traced ones; a target of another shape or dtype
+    # (which a plan should never see) still gets ones_like's answer, not the traced shape.
+    traced = [np.zeros(2, np.float32), np.ones(2, np.float32)]
+    body = plan._straight_line([("ones", 0, 1)], traced, 2, [0], lambda v: v[1])
+    assert "v[1] = " in body.source
+    same = body(np.zeros(2, np.float32))
+    assert same.shape == (2,) and same.dtype == np.float32 and (same == 1).all()
+    assert same is not traced[1]  # a fresh array every step: a vjp may write into it
+    other = body(np.zeros((3, 1), np.float64))
+    assert other.shape == (3, 1) and other.dtype == np.float64 and (other == 1).all()

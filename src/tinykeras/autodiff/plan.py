@@ -44,7 +44,6 @@ the environment variable ``TINYKERAS_JIT_CHECK=1``) does that on every call and 
 ``PlanMismatch`` on any difference. At most ``MAX_PLANS`` plans are kept per traced function.
 """
 
-import functools
 import os
 import warnings
 
@@ -419,7 +418,7 @@ def _straight_line(steps, arrays, n, input_slots, output):
     as straight-line code, each step is a direct call with its argument slots and constants
     fixed in the source, in one frame. It calls exactly the functions the closures called,
     with the same arguments, in the same order (same results bit for bit); ``apply`` steps
-    stay closures (``_compile``), which they were already: one call per step."""
+    are one call each of a closure (``_apply_step``)."""
     consts: dict = {}
 
     def const(value):
@@ -467,8 +466,10 @@ def _straight_line(steps, arrays, n, input_slots, output):
         elif kind == "set":
             _, (k, x), out = step
             lines.append(f"v[{out}] = {const(np.asarray)}({arg(k, x)})")
+        elif kind == "apply":
+            lines.append(f"{const(_apply_step(step))}(v)")
         else:
-            lines.append(f"{const(_compile(step))}(v)")
+            raise AssertionError(kind)
     params = ", ".join(f"i{k}" for k in range(len(input_slots)))
     head = [f"v = [None] * {n}"] + [f"v[{s}] = i{k}" for k, s in enumerate(input_slots)]
     lines = head + lines + [f"return {const(output)}(v)"]
@@ -480,115 +481,36 @@ def _straight_line(steps, arrays, n, input_slots, output):
     return body
 
 
-def _arg_getter(kind, x):
-    """A function ``vals -> argument`` for one argument spec."""
-    if kind == _SLOT:
-        return lambda vals: vals[x]
-    if kind == _VAR:
-        return lambda vals: x.value  # read at each replay: updates are seen
-    return lambda vals: x
+def _apply_step(step):
+    """An ``apply`` step as a closure ``f(vals)``: the optimizer update, with its flat-buffer
+    fast path chosen once (the other steps are lines of ``_straight_line``)."""
+    _, optimizer, gspecs, variables = step
+    slots = [x if k == _SLOT else None for k, x in gspecs]
 
+    built = getattr(optimizer, "_trainable_variables", ())
+    if (None not in slots and variables is not None and getattr(optimizer, "built", False)
+            and len(optimizer._packed.slabs) == 1 and len(variables) == len(built)
+            and all(a is b for a, b in zip(variables, built))):
+        # fit's case: every built variable in order, one dtype. The gradients go straight
+        # into the optimizer's flat buffer, then the update (what optimizer.apply does
+        # after its checks, which the trace already passed for these shapes).
+        grad = optimizer._packed.slabs[0].grad
 
-def _compile(step):
-    """Turn a recorded step into a closure ``f(vals)`` (no dispatch on the kind per call)."""
-    kind = step[0]
-    if kind == "fwd":
-        _, fn, argspec, kwspec, out_slots, vjp_slots, multi = step
-        if all(k == _CONST for k, _ in kwspec.values()) and kwspec:
-            # Static keyword arguments are fixed: bind them once, not per call.
-            fn = functools.partial(fn, **{n: x for n, (_, x) in kwspec.items()})
-            kwspec = {}
-        specs = list(argspec)
-        kwspecs = [(k, *s) for k, s in kwspec.items()]
-        getters = [_arg_getter(k, x) for k, x in specs]
-        simple = all(k == _SLOT for k, _ in specs) and not kwspecs
-        slots = [x for _, x in specs]
-        if not multi:
-            o, vs = out_slots[0], vjp_slots[0]
-            if simple:
-                def fwd(vals):
-                    vals[o], vals[vs] = fn(*[vals[s] for s in slots])
-                return fwd
-
-            def fwd(vals):
-                args = [get(vals) for get in getters]
-                kw = {n: vals[x] if k == _SLOT else (x.value if k == _VAR else x)
-                      for n, k, x in kwspecs}
-                vals[o], vals[vs] = fn(*args, **kw)
-            return fwd
-        if not kwspecs and len(out_slots) == 2:  # dense with its logits: the common case
-            (o1, o2), (v1, v2) = out_slots, vjp_slots
-
-            def fwd_two(vals):
-                (vals[o1], vals[o2]), (vals[v1], vals[v2]) = fn(*[get(vals) for get in getters])
-            return fwd_two
-
-        def fwd_multi(vals):
-            args = [get(vals) for get in getters]
-            kw = {n: vals[x] if k == _SLOT else (x.value if k == _VAR else x)
-                  for n, k, x in kwspecs}
-            outs, vjps = fn(*args, **kw)
-            for slot, value in zip(out_slots, outs):
-                vals[slot] = value
-            for slot, value in zip(vjp_slots, vjps):
-                vals[slot] = value
-        return fwd_multi
-    if kind == "vjp":
-        _, vslot, gslot, needs, dests = step
-        pairs = [(i, d) for i, d in enumerate(dests) if d is not None]
-
-        def vjp(vals):
-            res = vals[vslot](vals[gslot], needs)
-            for i, d in pairs:
-                vals[d] = res[i]
-        return vjp
-    if kind == "add":
-        _, a, b, out = step
-
-        def add(vals):
-            vals[out] = vals[a] + vals[b]
-        return add
-    if kind == "ones":
-        _, src, out = step
-
-        def ones(vals):
-            vals[out] = np.ones_like(vals[src])
-        return ones
-    if kind == "set":
-        _, (k, x), out = step
-
-        def set_(vals):
-            vals[out] = np.asarray(vals[x] if k == _SLOT else (x.value if k == _VAR else x))
-        return set_
-    if kind == "apply":
-        _, optimizer, gspecs, variables = step
-        slots = [x if k == _SLOT else None for k, x in gspecs]
-
-        built = getattr(optimizer, "_trainable_variables", ())
-        if (None not in slots and variables is not None and getattr(optimizer, "built", False)
-                and len(optimizer._packed.slabs) == 1 and len(variables) == len(built)
-                and all(a is b for a, b in zip(variables, built))):
-            # fit's case: every built variable in order, one dtype. The gradients go straight
-            # into the optimizer's flat buffer, then the update (what optimizer.apply does
-            # after its checks, which the trace already passed for these shapes).
-            grad = optimizer._packed.slabs[0].grad
-
-            def apply_flat(vals):
-                if CAPTURE:  # verifying: hand the gradients over instead of updating
-                    CAPTURE[-1].append(_copies([vals[s] for s in slots]))
-                    return
-                np.concatenate([vals[s].ravel() for s in slots], out=grad, casting="same_kind")
-                optimizer.apply_buffered()
-            return apply_flat
-
-        def apply(vals):
-            grads = [None if s is None else vals[s] for s in slots]
+        def apply_flat(vals):
             if CAPTURE:  # verifying: hand the gradients over instead of updating
-                CAPTURE[-1].append(_copies(grads))
+                CAPTURE[-1].append(_copies([vals[s] for s in slots]))
                 return
-            optimizer.apply(grads, variables)
-        return apply
-    raise AssertionError(kind)
+            np.concatenate([vals[s].ravel() for s in slots], out=grad, casting="same_kind")
+            optimizer.apply_buffered()
+        return apply_flat
+
+    def apply(vals):
+        grads = [None if s is None else vals[s] for s in slots]
+        if CAPTURE:  # verifying: hand the gradients over instead of updating
+            CAPTURE[-1].append(_copies(grads))
+            return
+        optimizer.apply(grads, variables)
+    return apply
 
 
 def _builder(spec):

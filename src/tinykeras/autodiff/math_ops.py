@@ -8,7 +8,8 @@ from tinykeras.autodiff.tensor import raw as _raw
 
 
 def _shape(a):
-    return np.shape(a)
+    # np.shape is a Python function; the vjps of the elementwise ops call this every step.
+    return a.shape if type(a) is np.ndarray else np.shape(a)
 
 
 # -- elementwise binary -------------------------------------------------------------------------
@@ -351,9 +352,12 @@ def _restore(g, shape, axis, keepdims):
 @op
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - the Keras ops name
     """Sum over ``axis`` (all axes by default)."""
-    shape = np.shape(x)
+    shape = _shape(x)
     axis = _axis(axis)
-    return np.sum(x, axis=axis, keepdims=keepdims), lambda g, needs: (
+    # For an ndarray np.sum is np.add.reduce behind a Python wrapper: call it directly.
+    total = (np.add.reduce(x, axis=axis, keepdims=keepdims) if type(x) is np.ndarray
+             else np.sum(x, axis=axis, keepdims=keepdims))
+    return total, lambda g, needs: (
         _restore(g, shape, axis, keepdims),
     )
 

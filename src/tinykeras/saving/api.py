@@ -81,8 +81,8 @@ def _sniff(filepath) -> str:
         from tinykeras.errors import ModelFileNotFoundError
 
         raise ModelFileNotFoundError(
-            f"File not found: filepath={filepath!r} (looked in {os.getcwd()!r}). Check the "
-            "path and the extension (.keras, .weights.h5 or .h5)."
+            f"File not found: filepath={filepath!r}. Check the path (a relative path starts "
+            "from the current folder) and the extension (.keras, .weights.h5 or .h5)."
         )
     if os.path.isdir(filepath):
         raise FileFormatError(

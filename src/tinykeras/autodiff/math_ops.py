@@ -375,8 +375,17 @@ def mean(x, axis=None, keepdims=False):
     # sum * (1/count) instead of np.mean: same value, a fraction of the Python overhead.
     out = np.multiply(total, 1.0 / count, dtype=total.dtype) if count else total
     if axis is None and not keepdims:
-        return out, lambda g, needs: (np.full(arr.shape, g / count, dtype=g.dtype),)
+        return out, lambda g, needs: (_filled(arr.shape, g / count),)
     return out, lambda g, needs: (_restore(g / count, arr.shape, axis, keepdims),)
+
+
+def _filled(shape, value):
+    """``np.full(shape, value, dtype=value.dtype)`` without np.full's Python wrapper (the mean
+    of every training loss comes back through here once a step); a writable array, as the
+    vjps downstream may expect."""
+    out = np.empty(shape, dtype=value.dtype)
+    out.fill(value)
+    return out
 
 
 def _extreme(reduce):

@@ -21,7 +21,7 @@ END = "<!-- fidelity-table:end -->"
 SECTIONS = {
     "forward": "Forward passes",
     "losses": "Losses",
-    "gradients": "Loss gradients (3-layer network, Keras via torch autograd)",
+    "gradients": "Loss gradients (3-layer network, Keras via jax.grad)",
     "optimizers": "Optimizers (5 steps from identical weights and gradients) and schedules",
     "metrics": "Metrics",
     "fits": "Whole fits (20 epochs, shuffle=False, identical initial weights)",
@@ -56,13 +56,18 @@ def aggregate(records: list) -> dict:
     return rows
 
 
+def _backend(run: dict) -> str:
+    """The backend Keras ran on, as recorded (runs before the switch to JAX name torch)."""
+    return f"jax {run['jax']}" if "jax" in run else f"torch {run['torch']}"
+
+
 def render(run: dict) -> str:
     """Return the generated Markdown: run facts, then one table per section."""
     records = [r for r in run["records"] if r["section"] in SECTIONS]
     rows = aggregate(records)
     failed = sum(not r["passed"] for r in records)
     lines = [
-        f"Last oracle run: {run['date']}, Keras {run['keras']} on torch {run['torch']} (CPU), "
+        f"Last oracle run: {run['date']}, Keras {run['keras']} on {_backend(run)} (CPU), "
         f"NumPy {run['numpy']}, Python {run['python']} ({run['machine']}); "
         f"{len(run['tests'])} tests with comparisons, {len(records)} comparisons, "
         f"{failed} over tolerance; "

@@ -1,14 +1,14 @@
 """Write ``tests/data/keras_ops_names.txt``: the public names of ``keras.ops``, ``keras.ops.nn``
 and ``keras.ops.linalg`` in the installed Keras (3.15.1 for the committed list).
 
-Run: ``KERAS_BACKEND=torch python scripts/keras_ops_names.py``. The coverage test
+Run: ``KERAS_BACKEND=jax python scripts/keras_ops_names.py``. The coverage test
 (``tests/test_ops_coverage.py``) compares ``tinykeras.ops`` against this list.
 """
 
 import os
 from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402
 

@@ -35,11 +35,11 @@ def _installed(name: str) -> bool:
         return False
 
 
-_HAVE_ORACLE = _installed("keras") and _installed("torch")
+_HAVE_ORACLE = _installed("keras") and _installed("jax")
 
 
 def pytest_ignore_collect(collection_path, config):
-    """The quick loop (``-m "not slow"``) runs without the oracle extra (keras, torch):
+    """The quick loop (``-m "not slow"``) runs without the oracle extra (keras, jax):
     tests/oracle is left out then. Anywhere else a missing oracle is an error (its conftest
     imports keras), never a skip."""
     if collection_path.name == "oracle" and not _HAVE_ORACLE:

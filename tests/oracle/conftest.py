@@ -1,7 +1,9 @@
-"""Oracle tests: real Keras 3 on PyTorch's CPU backend, in the same process as tinykeras.
+"""Oracle tests: real Keras 3 on JAX's CPU backend, in the same process as tinykeras.
 
-Keras reads ``KERAS_BACKEND`` once, at its first import, so it is set here, before anything
-in this folder imports keras. Keras and torch are test-only dependencies (the ``oracle``
+Keras reads ``KERAS_BACKEND`` once, at its first import, and JAX reads ``JAX_ENABLE_X64`` when
+it starts, so both are set here, before anything in this folder imports keras or jax. Without
+x64 mode JAX silently turns every float64 array into float32 and the float64 comparisons
+would measure float32 rounding. Keras and jax are test-only dependencies (the ``oracle``
 extra); a missing one is an error, never a skip.
 """
 
@@ -11,37 +13,45 @@ import platform
 import time
 from pathlib import Path
 
-os.environ["KERAS_BACKEND"] = "torch"
+os.environ["KERAS_BACKEND"] = "jax"
+os.environ["JAX_ENABLE_X64"] = "1"
+# One XLA thread, as torch.set_num_threads(1) was: the oracle's arrays are tiny, and the test
+# machines share their cores among several processes.
+os.environ.setdefault("XLA_FLAGS",
+                      "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+
+import jax  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)  # also when jax was imported before this file
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 from keras.src.backend.common import dtypes as _keras_dtypes  # noqa: E402
 
 import tinykeras as tk  # noqa: E402
 
-torch.set_num_threads(1)
-# Keras 3.15 on torch demotes float64 to float32 in type promotion (matmul, add, multiply...)
-# "to be aligned with JAX's default", so a float64 Dense runs its matmul in float32
-# (keras-team/keras#23704). Keras on TensorFlow keeps float64; so does this oracle, or the
-# float64 comparisons would measure Keras's float32 rounding instead of ours.
+# Keras 3.15 on every backend but TensorFlow (JAX included) demotes float64 to float32 in its
+# type promotion (matmul, add, multiply...) "to be aligned with JAX's default", so a float64
+# Dense runs its matmul in float32 (keras-team/keras#23704). Keras on TensorFlow keeps float64;
+# so does this oracle, or the float64 comparisons would measure Keras's float32 rounding
+# instead of ours.
 _keras_dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64"
 LAST_RUN = Path(__file__).with_name(".last_run.json")
 HERE = Path(__file__).parent
 _seconds = {"oracle": 0.0}
 
-if keras.backend.backend() != "torch":
+if keras.backend.backend() != "jax":
     raise RuntimeError(
-        f"The oracle tests need Keras on the torch backend, but keras was already imported "
+        f"The oracle tests need Keras on the jax backend, but keras was already imported "
         f"with backend {keras.backend.backend()!r}. Unset KERAS_BACKEND or run tests/oracle "
         "in its own process."
     )
 
 
 def pytest_configure(config):
-    # torch's Tensor.__array__ predates NumPy 2's copy keyword; Keras's convert_to_numpy
-    # trips NumPy's warning on every call. It is about torch, not about the numbers.
+    # Keras's Variable.__array__ predates NumPy 2's copy keyword, so every np.array(variable)
+    # inside Keras trips NumPy's warning. It is about Keras, not about the numbers.
     config.addinivalue_line(
         "filterwarnings",
         "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning",
@@ -82,7 +92,7 @@ def pytest_sessionfinish(session, exitstatus):
         return
     LAST_RUN.write_text(json.dumps({
         "keras": keras.__version__,
-        "torch": torch.__version__,
+        "jax": jax.__version__,
         "numpy": np.__version__,
         "tinykeras": tk.__version__,
         "python": platform.python_version(),

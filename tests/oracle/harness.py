@@ -15,9 +15,9 @@ matmul is relative to the size of its terms, not to the size of one small result
 
 import os
 
+import jax
 import keras
 import numpy as np
-import torch
 
 import tinykeras as tk
 
@@ -34,9 +34,7 @@ def _current_test() -> str:
 
 
 def _as_float64(x) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    elif isinstance(x, tk.Tensor):
+    if isinstance(x, tk.Tensor):
         x = x.numpy()
     elif isinstance(x, keras.Variable):
         x = keras.ops.convert_to_numpy(x.value)
@@ -142,9 +140,8 @@ def copy_weights(source, target):
 
 
 def keras_call(model, x):
-    """Keras's output for ``x`` as a NumPy array (no gradient recorded)."""
-    with torch.no_grad():
-        return keras.ops.convert_to_numpy(model(x))
+    """Keras's output for ``x`` as a NumPy array."""
+    return keras.ops.convert_to_numpy(model(x))
 
 
 def ours_call(model, x):
@@ -152,13 +149,51 @@ def ours_call(model, x):
     return model(x).numpy()
 
 
+def keras_value_and_grad(fn, variables=(), inputs=(), *, state=(), has_aux=False):
+    """``fn(*inputs)`` in Keras and its gradients with respect to ``inputs`` and then
+    ``variables``, taken with ``jax.value_and_grad`` (the backend Keras runs on here).
+
+    JAX differentiates functions of arrays, not Keras Variables, so ``fn`` runs in a
+    ``keras.StatelessScope`` that maps each Variable to the traced array (what Keras's own
+    ``stateless_call`` and JAX trainer do). Assignments made during the call (a
+    BatchNormalization's moving statistics, a seed generator) are recorded by the scope; those
+    to the Variables in ``state`` are written back afterwards, as a stateful call would.
+
+    Args:
+        fn: returns a scalar, or ``(scalar, aux)`` with ``has_aux=True``.
+        variables: Keras Variables to differentiate with respect to.
+        inputs: arrays passed to ``fn`` and differentiated with respect to.
+        state: Keras Variables whose assignments during the call are kept.
+
+    Returns:
+        ``(value, grads)`` or ``((value, aux), grads)`` as NumPy arrays, ``grads`` listing the
+        inputs' gradients first.
+    """
+    variables, state = list(variables), list(state)
+
+    def pure(input_values, variable_values):
+        with keras.StatelessScope(state_mapping=list(zip(variables, variable_values))) as scope:
+            out = fn(*input_values)
+        value, aux = out if has_aux else (out, None)
+        updates = [scope.get_current_value(v) for v in state]
+        return value, (aux, updates)
+
+    (value, (aux, updates)), (g_in, g_vars) = jax.value_and_grad(
+        pure, argnums=(0, 1), has_aux=True)(
+        [jax.numpy.asarray(a) for a in inputs], [v.value for v in variables])
+    for v, new in zip(state, updates):
+        if new is not None:
+            v.assign(new)
+    grads = [np.asarray(g) for g in list(g_in) + list(g_vars)]
+    value = np.asarray(value)
+    return ((value, jax.tree_util.tree_map(np.asarray, aux)) if has_aux else value), grads
+
+
 def keras_gradients(model, loss, x, y, sample_weight=None):
-    """Keras's loss and its gradients with respect to ``model.trainable_variables``, taken
-    with PyTorch's autograd (the backend Keras runs on here)."""
-    with torch.enable_grad():
-        value = loss(y, model(x, training=True), sample_weight=sample_weight)
-        grads = torch.autograd.grad(value, [v.value for v in model.trainable_variables])
-    return keras.ops.convert_to_numpy(value), [g.detach().cpu().numpy() for g in grads]
+    """Keras's loss and its gradients with respect to ``model.trainable_variables``."""
+    return keras_value_and_grad(
+        lambda: loss(y, model(x, training=True), sample_weight=sample_weight),
+        model.trainable_variables, state=model.non_trainable_variables)
 
 
 def ours_gradients(model, loss, x, y, sample_weight=None):

@@ -1,14 +1,15 @@
 """``tinykeras.ops`` against ``keras.ops``: values and result dtypes in float32 for every case
 of ``tests/ops_cases.py``, and gradients in float64 for every differentiable one (Keras on
-PyTorch autograd as the reference)."""
+JAX, ``jax.grad``, as the reference)."""
 
 import sys
 from pathlib import Path
 
+import jax
 import keras
 import numpy as np
 import pytest
-import torch
+from harness import keras_value_and_grad
 
 import tinykeras as tk
 
@@ -22,16 +23,14 @@ GRAD_RTOL = 1e-7    # float64
 
 
 def _to_numpy(x):
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
     if isinstance(x, tk.Tensor):
         return x.numpy()
     return np.asarray(x)
 
 
 def _dtype_name(x):
-    if isinstance(x, torch.Tensor):
-        return keras.backend.standardize_dtype(x.dtype)
+    if hasattr(x, "dtype") and not isinstance(x, (np.ndarray, np.generic, tk.Tensor)):
+        return keras.backend.standardize_dtype(x.dtype)  # a JAX array
     return np.asarray(_to_numpy(x)).dtype.name
 
 
@@ -70,7 +69,14 @@ def test_values_match_keras(case):
     args = [np.asarray(a, np.float32) if np.asarray(a).dtype.kind == "f" else a
             for a in case.args]
     ours = case.fn(tk.ops, *args)
-    theirs = case.fn(keras.ops, *args)
+    # The float32 values and their dtypes run with JAX's x64 mode off, as Keras on JAX does by
+    # default: in x64 mode jnp's defaults (int64 indices, float64 linspace, a Python float
+    # as a float64 array) leak through Keras's ops where Keras itself says int32/float32.
+    # A case that asks for float64 itself is tagged "x64".
+    with jax.enable_x64(case.tags.get("x64", False)):
+        theirs = case.fn(keras.ops, *args)
+        theirs = [keras.ops.convert_to_numpy(t) if hasattr(t, "dtype") else t
+                  for t in leaves(theirs)]
     _check(case, ours, theirs, _rtol(case, VALUE_RTOL), "float32 values")
 
 
@@ -94,16 +100,21 @@ def test_gradients_match_keras(case):
                 loss = term if loss is None else loss + term
     ours = tape.gradient(loss, [ours_in[i] for i in case.grad], unconnected_gradients="zero")
 
-    theirs_in = [torch.tensor(a, requires_grad=i in case.grad) if i in case.grad else a
-                 for i, a in enumerate(args)]
-    total = 0
-    for k, leaf in enumerate(leaves(case.fn(keras.ops, *theirs_in))):
-        if torch.is_floating_point(leaf):
-            total = total + (leaf * torch.tensor(weights_for(tuple(leaf.shape), k),
-                                                 dtype=leaf.dtype)).sum()
-    theirs = torch.autograd.grad(total, [theirs_in[i] for i in case.grad], allow_unused=True)
-    theirs = [torch.zeros_like(theirs_in[i]) if g is None else g
-              for i, g in zip(case.grad, theirs)]
+    def weighted_total(*differentiated):
+        theirs_in = list(args)
+        for i, a in zip(case.grad, differentiated):
+            theirs_in[i] = a
+        total = 0.0
+        for k, leaf in enumerate(leaves(case.fn(keras.ops, *theirs_in))):
+            if keras.backend.is_float_dtype(leaf.dtype):
+                total = total + keras.ops.sum(
+                    leaf * keras.ops.convert_to_tensor(weights_for(tuple(leaf.shape), k),
+                                                       leaf.dtype))
+        return total
+
+    # jax.grad gives zeros for an input the result does not depend on, as
+    # unconnected_gradients="zero" does on our side.
+    _, theirs = keras_value_and_grad(weighted_total, inputs=[args[i] for i in case.grad])
     _check(case, ours, theirs, _rtol(case, GRAD_RTOL), "float64 gradients", dtypes=False)
 
 
@@ -112,17 +123,18 @@ DTYPES = ["bool", "uint8", "uint16", "int8", "int16", "int32", "float16", "float
 
 @pytest.mark.parametrize("first", DTYPES)
 def test_dtype_promotion_matches_keras(first):
-    # 64-bit integers are left out: Keras on PyTorch demotes them to int32 (as JAX without
-    # x64); tinykeras keeps them, like NumPy and Keras on TensorFlow (tests/test_ops.py).
+    # 64-bit integers are left out: Keras on JAX and PyTorch demotes them to int32;
+    # tinykeras keeps them, like NumPy and Keras on TensorFlow (tests/test_ops.py).
     for second in DTYPES + [float, int, bool]:
         ours = tk.ops.result_type(first, second) if second not in (float, int, bool) else \
             tk.ops.result_type(first, second(1))
         theirs = keras.backend.result_type(first, second)
         assert ours == theirs, f"result_type({first}, {second}): {ours}, Keras {theirs}"
-        if "uint16" in (first, second):
-            continue  # PyTorch has no uint16 arithmetic: Keras computes it in int32 there
         a = np.ones(2, first)
         b = np.ones(2, second) if isinstance(second, str) else second(1)
         got = tk.ops.add(a, b).dtype
-        want = keras.backend.standardize_dtype(keras.ops.add(a, b).dtype)
+        # JAX's x64 mode only where a float64 is given: in it jnp turns a Python scalar
+        # into a 64-bit array, where Keras (its result_type above) keeps the weak type.
+        with jax.enable_x64("float64" in (first, second)):
+            want = keras.backend.standardize_dtype(keras.ops.add(a, b).dtype)
         assert got == want, f"add({first}, {second}): {got}, Keras {want}"

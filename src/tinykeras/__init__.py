@@ -49,6 +49,14 @@ _trace_function = _plan.function
 
 keras = _sys.modules[__name__]  # ``tf.keras`` and ``from tinykeras import keras``: tinykeras
 
+# ``from tinykeras.keras.models import Sequential``: course code with ``tensorflow`` replaced by
+# ``tinykeras`` imports through ``tinykeras.keras.<module>``; each is the tinykeras module itself.
+_sys.modules[__name__ + ".keras"] = keras
+for _name, _module in list(_sys.modules.items()):
+    if _name.startswith(__name__ + ".") and _name.count(".") == 1 and _name != __name__ + ".keras":
+        _sys.modules[__name__ + ".keras." + _name.split(".", 1)[1]] = _module
+del _name, _module
+
 
 def __getattr__(name):
     # ``keras.wrappers.SKLearnClassifier``: imported on first use, since it needs scikit-learn.

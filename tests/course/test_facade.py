@@ -249,3 +249,28 @@ def test_a_q_learning_step_with_gather_nd_is_traced_and_matches_the_eager_step()
         assert traced.last_reason is None
     for w_t, w_e in zip(traced_net.get_weights(), eager_net.get_weights()):
         np.testing.assert_allclose(w_t, w_e, rtol=1e-6)
+
+
+def test_course_import_lines_work_with_tensorflow_replaced_by_tinykeras():
+    # The import lines the course notebooks use (reference/course-usage.md), with the word
+    # "tensorflow" replaced by "tinykeras": a learner's search-and-replace must be enough.
+    lines = [
+        "import tensorflow as tf",
+        "from tensorflow import keras",
+        "from tensorflow.keras import Sequential",
+        "from tensorflow.keras.models import Sequential",
+        "from tensorflow.keras.layers import Dense, Input",
+        "from tensorflow.keras.losses import MeanSquaredError, BinaryCrossentropy",
+        "from tensorflow.keras.activations import linear, relu, sigmoid",
+        "from tensorflow.keras.optimizers import Adam",
+        "from tensorflow.keras.regularizers import l2",
+        "from tensorflow.keras.losses import SparseCategoricalCrossentropy",
+    ]
+    namespace = {}
+    for line in lines:
+        exec(line.replace("tensorflow", "tinykeras"), namespace)
+    assert namespace["Sequential"] is tf.keras.models.Sequential
+    assert namespace["sigmoid"] is tf.keras.activations.sigmoid
+    assert namespace["keras"] is tf.keras
+    model = namespace["Sequential"]([namespace["Input"](shape=(2,)), namespace["Dense"](1)])
+    assert model.predict(np.ones((3, 2)), verbose=0).shape == (3, 1)

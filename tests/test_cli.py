@@ -31,9 +31,7 @@ def test_bad_arguments_exit_with_a_usage_error(capsys):
 
 
 def test_demo_plot_saves_the_loss_curve_and_predictions(tmp_path, capsys):
-    import pytest
-
-    pytest.importorskip("matplotlib")
+    import matplotlib  # noqa: F401 - the `plot` extra, in `test`: missing must fail
     out = tmp_path / "demo.png"
     main(["demo", "--epochs", "5", "--plot", str(out)])
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000

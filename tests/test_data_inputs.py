@@ -105,7 +105,7 @@ def test_sources_refuse_y_and_validation_split():
 
 
 def test_pandas_frames_and_series_are_accepted():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     x, y = _data()
     frame = pd.DataFrame(x, columns=["a", "b", "c"])
     model = _model()

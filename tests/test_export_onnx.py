@@ -1,13 +1,11 @@
 """ONNX export: onnxruntime runs the exported file and predicts what tinykeras predicts."""
 
 import numpy as np
+import onnxruntime as ort  # noqa: E402
 import pytest
 
 import tinykeras as tk
 from tinykeras import layers
-
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "elu", "selu",
                "softplus", "softsign", "exponential", "hard_sigmoid", "relu6", "swish", "gelu",

@@ -3,12 +3,11 @@
 
 import json
 
+import h5py  # noqa: E402 - in the `test` extra: a missing h5py must fail, not skip
 import numpy as np
 import pytest
 
 import tinykeras as tk
-
-h5py = pytest.importorskip("h5py")
 
 RNG = np.random.default_rng(3)
 W = [RNG.normal(size=(4, 3)).astype("float32"), RNG.normal(size=(3,)).astype("float32"),

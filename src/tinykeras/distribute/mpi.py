@@ -33,6 +33,7 @@ _LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 # `chief_only` attribute). The others read the same logs on every rank and must run everywhere.
 _CHIEF_ONLY = {"ProgbarLogger", "ModelCheckpoint", "CSVLogger", "TensorBoard", "RemoteMonitor"}
 _excepthook_installed = False
+_ABORT_GRACE_S = 0.5
 _BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -65,6 +66,9 @@ def _install_excepthook(comm) -> None:
             f"{etype.__name__}; aborting all ranks (MPI_Abort).\n"
         )
         sys.stderr.flush()
+        # mpiexec forwards each rank's output asynchronously and drops whatever it has not
+        # read yet when the job aborts; a moment's pause lets the traceback reach the user.
+        time.sleep(_ABORT_GRACE_S)
         comm.Abort(1)
 
     sys.excepthook = abort_all

@@ -276,7 +276,10 @@ LAYERS = {
     "Dropout": lambda L: L.Dropout(0.3),
     "Dropout_seeded": lambda L: L.Dropout(0.3, seed=4),
     "BatchNormalization": lambda L: L.BatchNormalization(),
+    "BatchNormalization_renorm": lambda L: L.BatchNormalization(
+        renorm=True, renorm_clipping={"rmax": 1.5, "dmax": 0.5}, renorm_momentum=0.9),
     "LayerNormalization": lambda L: L.LayerNormalization(),
+    "LayerNormalization_rms_scaling": lambda L: L.LayerNormalization(rms_scaling=True),
     "GaussianNoise": lambda L: L.GaussianNoise(0.1),
     "GaussianDropout": lambda L: L.GaussianDropout(0.2),
     "AlphaDropout": lambda L: L.AlphaDropout(0.2),

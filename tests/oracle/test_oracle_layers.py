@@ -17,7 +17,21 @@ LAYERS = {
                                         (True, False)),
     "BatchNormalization(center=False, scale=False)": (
         lambda m: m.BatchNormalization(center=False, scale=False), "dense", (True,)),
+    "BatchNormalization(renorm=True)": (
+        lambda m: m.BatchNormalization(renorm=True, momentum=0.9, renorm_momentum=0.8),
+        "dense", (True, False)),
+    "BatchNormalization(renorm=True, renorm_clipping, axis=1, 3-D)": (
+        lambda m: m.BatchNormalization(axis=1, renorm=True, renorm_clipping={
+            "rmin": 0.9, "rmax": 1.1, "dmax": 0.05}), "cube", (True,)),
+    "BatchNormalization(renorm=True, center=False, scale=False)": (
+        lambda m: m.BatchNormalization(renorm=True, center=False, scale=False), "dense",
+        (True,)),
     "LayerNormalization": (lambda m: m.LayerNormalization(), "dense", (False,)),
+    "LayerNormalization(rms_scaling=True)": (
+        lambda m: m.LayerNormalization(rms_scaling=True, epsilon=1e-2), "dense", (False,)),
+    "LayerNormalization(rms_scaling=True, axis=[1, 2], scale=False)": (
+        lambda m: m.LayerNormalization(rms_scaling=True, axis=[1, 2], scale=False), "cube",
+        (False,)),
     "LayerNormalization(axis=[1, 2])": (lambda m: m.LayerNormalization(axis=[1, 2]), "cube",
                                         (False,)),
     "UnitNormalization": (lambda m: m.UnitNormalization(), "dense", (False,)),
@@ -82,7 +96,9 @@ def test_layer_forward_and_gradients_match_keras(name, floatx):
         ours.build(x.shape)
         init = [(r.normal(size=w.shape) * 0.5 + 1).astype(floatx) for w in theirs.weights]
         if name.startswith("BatchNormalization"):
-            init[-1] = np.abs(init[-1])  # a variance
+            # Variances and standard deviations (renorm's) must be positive.
+            init = [np.abs(v) if ("var" in w.name or "std" in w.name) else v
+                    for v, w in zip(init, theirs.weights)]
         theirs.set_weights(init)
         ours.set_weights(init)
         y_b = keras.ops.convert_to_numpy(theirs(x, training=training))
@@ -145,3 +161,19 @@ def test_configs_have_keras_keys():
         assert not missing, f"{type(ours).__name__}: Keras config keys missing: {missing}"
         rebuilt = type(theirs).from_config(ours.get_config())
         assert type(rebuilt) is type(theirs)
+
+
+def test_renorm_config_and_weights_are_keras_s():
+    kwargs = {"renorm": True, "renorm_clipping": {"rmax": 3.0, "dmax": 1.0},
+              "renorm_momentum": 0.9}
+    ours, theirs = tk.layers.BatchNormalization(**kwargs), keras.layers.BatchNormalization(
+        **kwargs)
+    for key in ("renorm", "renorm_clipping", "renorm_momentum"):
+        assert ours.get_config()[key] == theirs.get_config()[key], key
+    ours.build((None, 3))
+    theirs.build((None, 3))
+    assert [w.name for w in ours.weights] == [w.name for w in theirs.weights]
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(a, b)  # moving_stddev and renorm_stddev start at 1
+    rebuilt = keras.layers.BatchNormalization.from_config(ours.get_config())
+    assert rebuilt.renorm and rebuilt.renorm_clipping == kwargs["renorm_clipping"]

@@ -232,8 +232,6 @@ def _batch_norm(graph, layer, inputs):
 
 @register_onnx_exporter("LayerNormalization")
 def _layer_norm(graph, layer, inputs):
-    if getattr(layer, "rms_scaling", False):
-        raise ValueError(f"Layer '{layer.name}': ONNX export of rms_scaling is not supported.")
     (x,) = inputs
     axes = [int(a) for a in layer._norm]  # ReduceMean takes axes as an attribute before opset 18
     mean = graph.op("ReduceMean", [x], axes=axes, keepdims=1)
@@ -241,7 +239,8 @@ def _layer_norm(graph, layer, inputs):
     var = graph.op("ReduceMean", [graph.op("Mul", [centered, centered])], axes=axes, keepdims=1)
     inv = graph.op("Reciprocal", [graph.op("Sqrt", [graph.op(
         "Add", [var, graph.const(layer.epsilon)])])])
-    out = graph.op("Mul", [centered, inv])
+    # rms_scaling (Keras's deprecated formula) scales the uncentred input.
+    out = graph.op("Mul", [x if getattr(layer, "rms_scaling", False) else centered, inv])
     shape = layer._broadcast[1:]
     if layer.gamma is not None:
         out = graph.op("Mul", [out, graph.const(np.reshape(layer.gamma.value, shape))])

@@ -6,6 +6,8 @@ moving-variance arrays are op inputs, written in place), so a traced step (``aut
 replays the update at every step.
 """
 
+import warnings
+
 import numpy as np
 
 from tinykeras import constraints, initializers, regularizers
@@ -14,6 +16,29 @@ from tinykeras.autodiff.core import op, unbroadcast
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.utils import validation
+
+
+def _batch_moments(x, axes, epsilon):
+    """The mean and (biased) variance of ``x`` over ``axes`` (kept as size-1 axes), and
+    ``inv = 1 / sqrt(var + epsilon)`` and ``xhat = (x - mean) * inv``."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = np.mean(np.square(centered), axis=axes, keepdims=True)
+    inv = 1.0 / np.sqrt(var + x.dtype.type(epsilon))
+    return mean, var, inv, centered * inv
+
+
+def _batch_dx(gx, inv, xhat, axes, n):
+    """d/dx of ``xhat`` (times the upstream ``gx``), with the batch's mean and variance
+    depending on x: ``inv / n * (n * gx - sum(gx) - xhat * sum(gx * xhat))``."""
+    return inv / n * (n * gx - gx.sum(axis=axes, keepdims=True)
+                      - xhat * (gx * xhat).sum(axis=axes, keepdims=True))
+
+
+def _move(moving, stat, momentum):
+    """``moving = moving * momentum + stat * (1 - momentum)``, in place (Keras's update)."""
+    np.multiply(moving, moving.dtype.type(momentum), out=moving)
+    moving += (stat * moving.dtype.type(1.0 - momentum)).reshape(moving.shape)
 
 
 @op
@@ -25,31 +50,99 @@ def normalize(x, gamma, beta, moving_mean, moving_variance, axes=(0,), epsilon=1
     With ``momentum``, the moving statistics are updated in place, as Keras does:
     ``moving = moving * momentum + batch_stat * (1 - momentum)``.
     """
-    mean = x.mean(axis=axes, keepdims=True)
-    centered = x - mean
-    var = np.mean(np.square(centered), axis=axes, keepdims=True)
-    inv = 1.0 / np.sqrt(var + x.dtype.type(epsilon))
-    xhat = centered * inv
+    mean, var, inv, xhat = _batch_moments(x, axes, epsilon)
     out = xhat if gamma is None else xhat * gamma
     if beta is not None:
         out = out + beta
     if momentum is not None:
         # The update runs here, inside the op, so a replayed (traced) step repeats it.
-        for moving, stat in ((moving_mean, mean), (moving_variance, var)):
-            np.multiply(moving, moving.dtype.type(momentum), out=moving)
-            moving += (stat * moving.dtype.type(1.0 - momentum)).reshape(moving.shape)
+        _move(moving_mean, mean, momentum)
+        _move(moving_variance, var, momentum)
     n = x.size // mean.size
 
     def vjp(g, needs):
         gx = g if gamma is None else g * gamma
-        dx = None
-        if needs[0]:
-            # d/dx of the normalized value, with the batch's mean and variance depending on x.
-            dx = inv / n * (n * gx - gx.sum(axis=axes, keepdims=True)
-                            - xhat * (gx * xhat).sum(axis=axes, keepdims=True))
+        dx = _batch_dx(gx, inv, xhat, axes, n) if needs[0] else None
         dgamma = _reduce_to((g * xhat), gamma) if needs[1] else None
         dbeta = _reduce_to(g, beta) if needs[2] else None
         return dx, dgamma, dbeta, None, None
+
+    return out, vjp
+
+
+@op
+def renormalize(x, gamma, beta, moving_mean, moving_variance, moving_stddev, renorm_mean,
+                renorm_stddev, axes=(0,), epsilon=1e-3, momentum=0.99, renorm_momentum=0.99,
+                rmin=None, rmax=None, dmax=None):
+    """Batch renormalization (Ioffe 2017) as Keras 3's ``BatchNormalization(renorm=True)``
+    trains: ``(xhat * r + d) * gamma + beta`` with ``xhat`` normalized by the batch's
+    statistics and the corrections ``r = std / renorm_std``, ``d = (mean - renorm_mean) /
+    renorm_std`` (``renorm_std`` at least ``sqrt(epsilon)``; ``r`` clipped to ``[rmin,
+    rmax]``, ``d`` to ``[-dmax, dmax]``) taken as constants in the gradient.
+
+    Then, in place: ``renorm_mean``/``renorm_stddev`` move towards the batch's mean and
+    ``std = sqrt(var + epsilon)`` by ``1 - renorm_momentum``, ``moving_mean``/``moving_stddev``
+    by ``1 - momentum``, and ``moving_variance = max(moving_stddev**2 - epsilon, 0)``.
+    """
+    mean, var, inv, xhat = _batch_moments(x, axes, epsilon)
+    eps = x.dtype.type(epsilon)
+    std = np.sqrt(var + eps)
+    # The corrections use the renorm statistics from before this batch's update.
+    floor = np.sqrt(eps)
+    renorm_std = np.maximum(renorm_stddev.reshape(mean.shape).astype(x.dtype), floor)
+    r = std / renorm_std
+    d = (mean - renorm_mean.reshape(mean.shape)) / renorm_std
+    if rmin is not None:
+        r = np.maximum(r, x.dtype.type(rmin))
+    if rmax is not None:
+        r = np.minimum(r, x.dtype.type(rmax))
+    if dmax is not None:
+        d = np.clip(d, -x.dtype.type(dmax), x.dtype.type(dmax))
+    corrected = xhat * r + d
+    out = corrected if gamma is None else corrected * gamma
+    if beta is not None:
+        out = out + beta
+    # The updates run here, inside the op, so a replayed (traced) step repeats them.
+    _move(renorm_mean, mean, renorm_momentum)
+    _move(renorm_stddev, std, renorm_momentum)
+    _move(moving_mean, mean, momentum)
+    _move(moving_stddev, std, momentum)
+    np.maximum(np.square(moving_stddev) - moving_stddev.dtype.type(epsilon), 0,
+               out=moving_variance)
+    n = x.size // mean.size
+
+    def vjp(g, needs):
+        gx = g * r if gamma is None else g * (r * gamma)
+        dx = _batch_dx(gx, inv, xhat, axes, n) if needs[0] else None
+        dgamma = _reduce_to(g * corrected, gamma) if needs[1] else None
+        dbeta = _reduce_to(g, beta) if needs[2] else None
+        return dx, dgamma, dbeta, None, None, None, None, None
+
+    return out, vjp
+
+
+@op
+def rms_scale(x, gamma, axes=(-1,), epsilon=1e-3):
+    """``x / sqrt(var(x) + epsilon) * gamma`` with the variance of ``x`` over ``axes``: Keras
+    3's ``LayerNormalization(rms_scaling=True)``, which divides the *uncentred* ``x`` by the
+    standard deviation (not by the root mean square its name suggests; Keras deprecates it
+    for ``RMSNormalization``, and we keep its numbers)."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = np.mean(np.square(centered), axis=axes, keepdims=True)
+    inv = 1.0 / np.sqrt(var + x.dtype.type(epsilon))
+    xhat = x * inv
+    out = xhat if gamma is None else xhat * gamma
+    n = x.size // mean.size
+
+    def vjp(g, needs):
+        dx = None
+        if needs[0]:
+            gx = g if gamma is None else g * gamma
+            # d inv / dx_j = -inv**3 * (x_j - mean) / n; x itself also scales by inv.
+            dx = gx * inv - centered * (inv ** 3 / n) * (gx * x).sum(axis=axes, keepdims=True)
+        dgamma = _reduce_to(g * xhat, gamma) if needs[1] else None
+        return dx, dgamma
 
     return out, vjp
 
@@ -79,6 +172,28 @@ def normalize_with(x, gamma, beta, mean, variance, shape=None, epsilon=1e-3):
 def _reduce_to(g, like):
     """Sum ``g`` over the axes ``like`` was broadcast along."""
     return None if like is None else unbroadcast(g, like.shape)
+
+
+def _check_renorm_clipping(clipping, who):
+    """Keras's checks of ``renorm_clipping``: only rmin/rmax/dmax, rmin <= rmax, dmax >= 0."""
+    clipping = dict(clipping or {})
+    unknown = set(clipping) - {"rmax", "rmin", "dmax"}
+    if unknown:
+        raise InvalidArgumentError(
+            f"{who}: received invalid keys for `renorm_clipping`: {sorted(unknown)}. "
+            "Supported keys: 'rmax', 'rmin', 'dmax'. Received: "
+            f"renorm_clipping={clipping}"
+        )
+    rmin, rmax, dmax = (clipping.get(k) for k in ("rmin", "rmax", "dmax"))
+    if rmin is not None and rmax is not None and rmax < rmin:
+        raise InvalidArgumentError(
+            f"{who}: `renorm_clipping` needs rmax >= rmin. Received: rmax={rmax}, rmin={rmin}."
+        )
+    if dmax is not None and dmax < 0:
+        raise InvalidArgumentError(
+            f"{who}: `renorm_clipping` needs dmax >= 0. Received: dmax={dmax}."
+        )
+    return clipping
 
 
 def _axes(axis, ndim, who):
@@ -151,8 +266,15 @@ class BatchNormalization(_Affine):
         epsilon: added to the variance (1e-3).
         center, scale: learn ``beta`` and ``gamma``.
         *_initializer, *_regularizer, *_constraint: for beta, gamma and the moving stats.
+        renorm: batch renormalization (Ioffe 2017, as Keras 3): training normalizes with the
+            batch's statistics corrected by ``r`` and ``d`` towards running "renorm"
+            statistics (see ``renormalize``); inference is unchanged.
+        renorm_clipping: a dict with optional ``"rmin"``, ``"rmax"``, ``"dmax"``: ``r`` is
+            clipped to ``[rmin, rmax]`` and ``d`` to ``[-dmax, dmax]`` (default: no clipping).
+        renorm_momentum: the momentum of the renorm statistics (0.99).
 
-    Weights, in Keras's order: gamma, beta (trainable), moving_mean, moving_variance.
+    Weights, in Keras's order: gamma, beta (trainable), moving_mean, moving_variance, and with
+    ``renorm`` also moving_stddev, renorm_mean, renorm_stddev.
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -162,15 +284,13 @@ class BatchNormalization(_Affine):
                  gamma_constraint=None, synchronized=False, renorm=False,
                  renorm_clipping=None, renorm_momentum=0.99, **kwargs):
         super().__init__(**kwargs)
-        if renorm:
-            raise NotImplementedError(
-                "BatchNormalization(renorm=True) (batch renormalization) is not available in "
-                "tinykeras; use renorm=False."
-            )
-        self.renorm, self.renorm_clipping = False, renorm_clipping
-        self.renorm_momentum = renorm_momentum
-        self.axis = axis if isinstance(axis, int) else list(axis)
         who = type(self).__name__
+        self.renorm = bool(renorm)
+        self.renorm_clipping = _check_renorm_clipping(renorm_clipping, who) if renorm else (
+            renorm_clipping)
+        self.renorm_momentum = validation.check_float("renorm_momentum", renorm_momentum,
+                                                      low=0.0, high=1.0, who=who)
+        self.axis = axis if isinstance(axis, int) else list(axis)
         self.momentum = validation.check_float("momentum", momentum, low=0.0, high=1.0, who=who)
         self.epsilon = validation.check_float("epsilon", epsilon, low=0.0, low_open=True,
                                               who=who)
@@ -197,6 +317,18 @@ class BatchNormalization(_Affine):
                                            trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape, self.moving_variance_initializer,
                                                trainable=False, name="moving_variance")
+        if self.renorm:
+            # Keras tracks standard deviations here, starting from the square root of the
+            # moving variance's initial value.
+            def stddev_init(shape, dtype=None):
+                return np.sqrt(self.moving_variance_initializer(shape, dtype=dtype))
+
+            self.moving_stddev = self.add_weight(shape, stddev_init, trainable=False,
+                                                 name="moving_stddev")
+            self.renorm_mean = self.add_weight(shape, self.moving_mean_initializer,
+                                               trainable=False, name="renorm_mean")
+            self.renorm_stddev = self.add_weight(shape, stddev_init, trainable=False,
+                                                 name="renorm_stddev")
         if self._keep == (ndim - 1,):
             self._input_last_dim = int(input_shape[-1])
         self.built = True  # also when build() is called directly, as in Keras
@@ -212,6 +344,13 @@ class BatchNormalization(_Affine):
         gamma, beta = self._param(self.gamma), self._param(self.beta)
         # The moving statistics go in as Variables (op inputs that need no gradient): the op
         # reads, and in training updates, their current storage.
+        if training and self.trainable and self.renorm:
+            clip = self.renorm_clipping
+            return renormalize(inputs, gamma, beta, self.moving_mean, self.moving_variance,
+                               self.moving_stddev, self.renorm_mean, self.renorm_stddev,
+                               axes=self._reduce, epsilon=self.epsilon, momentum=self.momentum,
+                               renorm_momentum=self.renorm_momentum, rmin=clip.get("rmin"),
+                               rmax=clip.get("rmax"), dmax=clip.get("dmax"))
         if training and self.trainable:
             return normalize(inputs, gamma, beta, self.moving_mean, self.moving_variance,
                              axes=self._reduce, epsilon=self.epsilon, momentum=self.momentum)
@@ -240,6 +379,10 @@ class LayerNormalization(_Affine):
         axis: the axis (or axes) to normalize over (default -1).
         epsilon: added to the variance (1e-3).
         center, scale: learn ``beta`` and ``gamma``.
+        rms_scaling: Keras 3's deprecated formula ``x / sqrt(var(x) + epsilon) * gamma``
+            (``x`` not centred, no ``beta``; ``gamma`` even with ``scale=False``), with
+            Keras's deprecation warning. For a true RMS normalization use
+            ``ops.rms_normalization``.
     """
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
@@ -248,13 +391,15 @@ class LayerNormalization(_Affine):
                  **kwargs):
         super().__init__(**kwargs)
         if rms_scaling:
-            raise NotImplementedError(
-                "LayerNormalization(rms_scaling=True) is not available in tinykeras; "
-                "use rms_scaling=False."
+            warnings.warn(
+                "LayerNormalization: you passed `rms_scaling=True`, which Keras 3 deprecates: it "
+                "divides the input by its standard deviation, not by its root mean square. "
+                "For RMS normalization use `tinykeras.ops.rms_normalization`.",
+                stacklevel=2,
             )
         self.axis = axis if isinstance(axis, int) else list(axis)
         self.epsilon = float(epsilon)
-        self.rms_scaling = False
+        self.rms_scaling = bool(rms_scaling)
         self._init_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                           gamma_regularizer, beta_constraint, gamma_constraint)
 
@@ -264,7 +409,13 @@ class LayerNormalization(_Affine):
         self._norm = _axes(self.axis, ndim, self.name)
         shape = tuple(input_shape[a] for a in self._norm)
         self._broadcast = tuple(input_shape[a] if a in self._norm else 1 for a in range(ndim))
-        self._add_affine(shape)
+        if self.rms_scaling:  # Keras: gamma always, beta never
+            center, scale = self.center, self.scale
+            self.center, self.scale = False, True
+            self._add_affine(shape)
+            self.center, self.scale = center, scale
+        else:
+            self._add_affine(shape)
         if self._norm == (ndim - 1,):
             self._input_last_dim = int(input_shape[-1])
         self.built = True  # also when build() is called directly, as in Keras
@@ -273,6 +424,8 @@ class LayerNormalization(_Affine):
         """Normalize each sample."""
         gamma = None if self.gamma is None else ops.reshape(self.gamma, self._broadcast)
         beta = None if self.beta is None else ops.reshape(self.beta, self._broadcast)
+        if self.rms_scaling:
+            return rms_scale(inputs, gamma, axes=self._norm, epsilon=self.epsilon)
         return normalize(inputs, gamma, beta, None, None, axes=self._norm, epsilon=self.epsilon)
 
     def get_config(self):

@@ -35,6 +35,30 @@ def test_auc_is_one_for_a_perfect_ranking_and_half_for_a_constant():
     assert m.result() == pytest.approx(0.5)
 
 
+def test_auc_prgain_worked_by_hand():
+    y = np.array([0, 0, 0, 1, 0, 1, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.3, 0.3, 0.4, 0.4, 0.6, 0.6, 0.8, 0.9])
+    # Thresholds (-eps, 0.5, 1 + eps): tp = [5, 3, 0], fp = [5, 1, 0], fn = [0, 2, 5], so
+    # P/N = 1, recall gain 1 - fn/tp = [1, 1/3, 0 (no tp)], precision gain 1 - fp/tp =
+    # [0, 2/3, 1 (no tp)]; trapezoids: (2/3) * (1/3) + (1/3) * (5/6) = 1/2.
+    expected = {"interpolation": 0.5, "minoring": 2 / 3 * 0 + 1 / 3 * 2 / 3,
+                "majoring": 2 / 3 * 2 / 3 + 1 / 3 * 1}
+    for method, value in expected.items():
+        m = metrics.AUC(num_thresholds=3, curve="PRGAIN", summation_method=method)
+        m.update_state(y, p)
+        assert m.result() == pytest.approx(value, abs=1e-6), method
+        assert m.get_config()["curve"] == "PRGAIN"
+
+
+def test_auc_takes_keras_s_spellings_only():
+    assert metrics.AUC(curve="prgain", summation_method="Majoring").get_config()[
+        "summation_method"] == "majoring"
+    for bad in ({"curve": "Roc"}, {"curve": "DET"}, {"summation_method": "trapezoid"},
+                {"curve": None}):
+        with pytest.raises(ValueError, match="curve|summation_method"):
+            metrics.AUC(**bad)
+
+
 def test_f1_and_fbeta_scores():
     y = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], "float32")
     p = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.3, 0.7]], "float32")

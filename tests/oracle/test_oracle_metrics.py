@@ -104,6 +104,25 @@ METRICS = {
     "AUC(thresholds=[0.25, 0.5, 0.75])": (lambda m: m.AUC(thresholds=[0.25, 0.5, 0.75]),
                                           "binary"),
     "AUC(from_logits=True)": (lambda m: m.AUC(from_logits=True), "real_binary"),
+    # Every curve with every summation method Keras 3.15 accepts, in its spellings.
+    "AUC(curve='PR', summation_method='interpolation', num_thresholds=13)": (
+        lambda m: m.AUC(curve="PR", summation_method="interpolation", num_thresholds=13),
+        "binary"),
+    "AUC(curve='pr', summation_method='Minoring')": (
+        lambda m: m.AUC(curve="pr", summation_method="Minoring"), "binary"),
+    "AUC(curve='roc', summation_method='majoring')": (
+        lambda m: m.AUC(curve="roc", summation_method="majoring"), "binary"),
+    "AUC(curve='PRGAIN')": (lambda m: m.AUC(curve="PRGAIN"), "binary"),
+    "AUC(curve='prgain', summation_method='minoring')": (
+        lambda m: m.AUC(curve="prgain", summation_method="minoring"), "binary"),
+    "AUC(curve='PRGAIN', summation_method='Majoring', num_thresholds=7)": (
+        lambda m: m.AUC(curve="PRGAIN", summation_method="Majoring", num_thresholds=7),
+        "binary"),
+    "AUC(curve='PRGAIN', multi_label=True, label_weights)": (
+        lambda m: m.AUC(curve="PRGAIN", multi_label=True, label_weights=[0.5, 1.0, 0.2]),
+        "binary_wide"),
+    "AUC(curve='PRGAIN', thresholds=[0.3, 0.6])": (
+        lambda m: m.AUC(curve="PRGAIN", thresholds=[0.3, 0.6]), "binary"),
     "F1Score()": (lambda m: m.F1Score(), "onehot"),
     "F1Score(average='micro')": (lambda m: m.F1Score(average="micro"), "onehot"),
     "F1Score(average='macro', threshold=0.5)": (
@@ -230,3 +249,14 @@ def test_fit_logs_metric_names_order_and_values_like_keras(floatx):
         compare(a, keras.ops.convert_to_numpy(b), section="metrics",
                 item="evaluate with metrics", where="list order", dtype=floatx,
                 rtol=1e-4 if floatx == "float32" else 1e-8)
+
+
+@pytest.mark.parametrize("curve,method", [("pr", "Interpolation"), ("PRGAIN", "majoring"),
+                                          ("roc", "Minoring")])
+def test_auc_config_names_its_curve_and_summation_as_keras(curve, method):
+    ours, theirs = tk.metrics.AUC(curve=curve, summation_method=method), keras.metrics.AUC(
+        curve=curve, summation_method=method)
+    for key in ("curve", "summation_method"):
+        assert ours.get_config()[key] == theirs.get_config()[key], key
+    rebuilt = keras.metrics.AUC.from_config(ours.get_config())
+    assert rebuilt.get_config()["curve"] == theirs.get_config()["curve"]

@@ -211,9 +211,10 @@ class AUC(Metric):
 
     Args:
         num_thresholds: the number of thresholds (200; more is more accurate).
-        curve: ``"ROC"`` or ``"PR"``.
+        curve: ``"ROC"``, ``"PR"`` or ``"PRGAIN"`` (precision-recall gain, Flach & Kull
+            2015; lower-case spellings too, as Keras).
         summation_method: ``"interpolation"`` (trapezoids; for PR, Davis & Goadrich's
-            interpolation), ``"minoring"`` or ``"majoring"``.
+            interpolation), ``"minoring"`` or ``"majoring"`` (or capitalized, as Keras).
         thresholds: explicit thresholds instead (0 - eps and 1 + eps are added).
         multi_label: one curve per label (columns), averaged (weighted by ``label_weights``);
             otherwise all labels are flattened into one curve.
@@ -226,16 +227,22 @@ class AUC(Metric):
                  name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
         super().__init__(name=name, dtype=dtype)
-        curve = curve.upper() if isinstance(curve, str) else curve
-        if curve not in ("ROC", "PR"):
+        # Keras takes exactly these spellings (its AUCCurve/AUCSummationMethod.from_str).
+        curves = {"ROC": "ROC", "roc": "ROC", "PR": "PR", "pr": "PR", "PRGAIN": "PRGAIN",
+                  "prgain": "PRGAIN"}
+        sums = {m: m.lower() for m in ("interpolation", "Interpolation", "minoring",
+                                       "Minoring", "majoring", "Majoring")}
+        if not isinstance(curve, str) or curve not in curves:
             raise InvalidArgumentError(
-                f'AUC: invalid `curve` argument value "{curve}". Expected one of: "ROC", "PR".'
+                f'AUC: invalid `curve` argument value "{curve}". Expected one of: "ROC", '
+                '"PR", "PRGAIN".'
             )
-        if summation_method not in ("interpolation", "minoring", "majoring"):
+        if not isinstance(summation_method, str) or summation_method not in sums:
             raise InvalidArgumentError(
                 f'AUC: invalid `summation_method` argument value "{summation_method}". '
                 'Expected one of: "interpolation", "minoring", "majoring".'
             )
+        curve, summation_method = curves[curve], sums[summation_method]
         if thresholds is not None:
             inner = sorted(float(t) for t in thresholds)
             num_thresholds = len(inner) + 2
@@ -292,8 +299,10 @@ class AUC(Metric):
             recall = _divide_no_nan(tp, tp + fn)
             if self.curve == "ROC":
                 x, y = _divide_no_nan(fp, fp + tn), recall
-            else:
+            elif self.curve == "PR":
                 x, y = recall, _divide_no_nan(tp, tp + fp)
+            else:
+                x, y = _pr_gain(tp, fp, tn, fn)
             if self.summation_method == "interpolation":
                 heights = (y[:-1] + y[1:]) / 2.0
             elif self.summation_method == "minoring":
@@ -338,6 +347,17 @@ class AUC(Metric):
         if self._init_from_thresholds:
             config["thresholds"] = self._thresholds[1:-1]
         return config
+
+
+def _pr_gain(tp, fp, tn, fn):
+    """Recall gain and precision gain at each threshold (Flach & Kull 2015), as Keras computes
+    them: ``1 - (P / N) * fn / tp`` and ``1 - (P / N) * fp / tp``; where ``tp`` is 0 the
+    recall gain is 0 and the precision gain 1, and a negative recall gain counts as 0."""
+    scale = _divide_no_nan(tp + fn, tn + fp)  # P / N
+    no_tp = tp == 0
+    recall_gain = np.where(no_tp, 0.0, 1.0 - scale * _divide_no_nan(fn, tp))
+    precision_gain = np.where(no_tp, 1.0, 1.0 - scale * _divide_no_nan(fp, tp))
+    return np.maximum(recall_gain, 0.0), precision_gain
 
 
 class FBetaScore(Metric):

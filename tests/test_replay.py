@@ -171,7 +171,7 @@ def test_check_mode_raises_when_replay_and_tape_disagree():
     model.fit(X, y, batch_size=16, epochs=1, verbose=0)
     for recorded, _ in model._learn.plans.values():
         # Sabotage the plan: double what its replay returns.
-        recorded._body = lambda *inputs, body=recorded._body: _doubled(body(*inputs))
+        recorded.run = lambda arrays, door=None, run=recorded.run: _doubled(run(arrays, door))
     with pytest.raises(plan.PlanMismatch, match="disagree"):
         model.fit(X, y, batch_size=16, epochs=1, verbose=0)
 
@@ -314,10 +314,84 @@ def test_the_generated_replay_seeds_ones_of_the_target_shape_even_if_it_changed(
     # The seed of a gradient is a copy of the traced ones; a target of another shape or dtype
     # (which a plan should never see) still gets ones_like's answer, not the traced shape.
     traced = [np.zeros(2, np.float32), np.ones(2, np.float32)]
-    body = plan._straight_line([("ones", 0, 1)], traced, 2, [0], lambda v: v[1])
+    body = plan._straight_line([("ones", 0, 1, traced[1])], 2, [0], lambda v: v[1])
     assert "v[1] = " in body.source
     same = body(np.zeros(2, np.float32))
     assert same.shape == (2,) and same.dtype == np.float32 and (same == 1).all()
     assert same is not traced[1]  # a fresh array every step: a vjp may write into it
     other = body(np.zeros((3, 1), np.float64))
     assert other.shape == (3, 1) and other.dtype == np.float64 and (other == 1).all()
+
+
+# -- fit's door and the flat gradient buffer -----------------------------------------------------
+def _plan_of(model, rows=16):
+    return next(p for key, (p, _) in model._learn.plans.items() if key[0][0][0][0] == rows)
+
+
+def test_fit_on_arrays_replays_without_the_label_checks_it_made_at_the_door():
+    model, optimizer, loss, y, *_ = _build("scce_softmax")
+    model.compile(optimizer=optimizer, loss=loss)
+    model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+    recorded = _plan_of(model)
+    door = model._door(X)
+    assert "check=False" in recorded.body(door).source  # checked whole at fit's door
+    assert "check=False" not in recorded.body(None).source  # anyone else: every batch
+    assert model._learn.door is None  # only while fit runs
+
+
+def test_batches_from_a_generator_are_still_checked_on_replay():
+    model, optimizer, loss, y, *_ = _build("scce_softmax")
+    model.compile(optimizer=optimizer, loss=loss)
+    model.fit(X, y, batch_size=16, epochs=2, verbose=0)  # plans for 16 rows exist
+
+    def batches():
+        for i in range(3):
+            yield X[16 * i:16 * i + 16], y[16 * i:16 * i + 16]
+        yield X[:16], np.full(16, 7)  # a bad batch once the plan replays
+
+    with pytest.raises(ValueError, match="outside the valid range"):
+        model.fit(batches(), epochs=1, verbose=0)
+
+
+class TransformedLabels(Sequential):
+    def train_step(self, x, y, sample_weight=None):
+        with tk.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss_fn(tk.ops.add(y, 0.0), y_pred)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return loss
+
+
+def test_labels_computed_in_the_step_are_checked_on_every_batch():
+    model, optimizer, loss, y, *_ = _build("seed_sigmoid_bce", cls=TransformedLabels)
+    model.compile(optimizer=optimizer, loss=loss)
+    model.compiled_loss_fn = model._loss_fn
+    model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+    traced = model._train_fn
+    recorded = next(p for p, _ in traced.plans.values())
+    # The check runs on an op's output, not on the `y` fit checked: it stays in the replay.
+    assert "check=False" not in recorded.body(model._door(X)).source
+
+
+def test_gradients_go_straight_into_the_optimizer_buffer():
+    model, optimizer, loss, y, *_ = _build("seed_sigmoid_bce")
+    model.compile(optimizer=optimizer, loss=loss)
+    model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+    source = _plan_of(model).body(model._door(X)).source
+    assert source.count("out=") == 3  # each Dense layer's kernel and bias gradients
+    assert "concatenate" not in source
+
+
+def test_a_rebuilt_optimizer_still_gets_every_gradient():
+    weights = []
+    for jit_compile in ("auto", False):
+        model, optimizer, loss, y, *_ = _build("seed_sigmoid_bce")
+        model.compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile)
+        model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+        optimizer.built = False
+        optimizer.build(model.trainable_variables)  # new flat buffers under the same plan
+        model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)

@@ -531,14 +531,26 @@ def _check_class_labels(who, labels, num_classes, ignore_class=None, shape=None)
 
 
 @op(arity=1)
-def _checked_targets(y_true, loss, pred_shape):
-    """``y_true`` itself, after ``loss.check_targets``: the checks as an op (no gradient)."""
-    loss.check_targets(y_true, pred_shape)
-    return y_true, lambda g, needs: (None,)
+def _checked_targets(y_true, loss, pred_shape, check=True):
+    """``y_true`` itself, after ``loss.check_targets``: the checks as an op (no gradient).
+    A replay passes ``check=False`` where fit has checked the whole array (see ``door``)."""
+    if check:
+        loss.check_targets(y_true, pred_shape)
+    return y_true, _no_gradient
+
+
+def _no_gradient(g, needs):
+    return (None,)
+
+
+# fit checked the whole `y` with this loss for predictions of this shape: no need per batch.
+_checked_targets.forward.door_covered = (
+    lambda loss, pred_tail, checked_loss, pred_shape: checked_loss is loss
+    and tuple(pred_shape[1:]) == pred_tail)
 
 
 @op(arity=1)
-def _sparse_labels(y_true, pred_shape, ignore_class=None):
+def _sparse_labels(y_true, pred_shape, ignore_class=None, check=True):
     """The integer labels of ``sparse_categorical_crossentropy`` for predictions of shape
     ``pred_shape``, checked (shape, whole numbers in range) and as ``intp`` (``ignore_class``
     entries become 0). No gradient. An op, not Python around the loss, so that a replayed
@@ -546,19 +558,28 @@ def _sparse_labels(y_true, pred_shape, ignore_class=None):
     labels = np.asarray(y_true)
     if labels.ndim == len(pred_shape) and labels.shape[-1] == 1:
         labels = labels[..., 0]
-    if labels.shape != tuple(pred_shape[:-1]):
-        raise InvalidArgumentError(
-            f"sparse_categorical_crossentropy expects integer labels of shape "
-            f"{tuple(pred_shape[:-1])} for predictions of shape {tuple(pred_shape)}. "
-            f"Received labels of shape {np.shape(y_true)}"
-            + (": one-hot rows? Use categorical_crossentropy." if labels.shape == tuple(
-                pred_shape) else ".")
-        )
-    _check_class_labels("sparse_categorical_crossentropy", labels, pred_shape[-1],
-                        ignore_class, shape=tuple(pred_shape))
+    if check:  # a replay skips them for a batch of labels fit has checked whole (`door`)
+        if labels.shape != tuple(pred_shape[:-1]):
+            raise InvalidArgumentError(
+                f"sparse_categorical_crossentropy expects integer labels of shape "
+                f"{tuple(pred_shape[:-1])} for predictions of shape {tuple(pred_shape)}. "
+                f"Received labels of shape {np.shape(y_true)}"
+                + (": one-hot rows? Use categorical_crossentropy." if labels.shape == tuple(
+                    pred_shape) else ".")
+            )
+        _check_class_labels("sparse_categorical_crossentropy", labels, pred_shape[-1],
+                            ignore_class, shape=tuple(pred_shape))
     labels = labels.astype(np.intp, copy=False)
     valid = labels if ignore_class is None else np.where(labels == ignore_class, 0, labels)
-    return valid, lambda g, needs: (None,)
+    return valid, _no_gradient
+
+
+# fit checked the whole `y` with a compiled sparse crossentropy of the same ignore_class.
+_sparse_labels.forward.door_covered = (
+    lambda loss, pred_tail, pred_shape, ignore_class=None:
+    getattr(loss, "fn", None) is sparse_categorical_crossentropy
+    and loss._fn_kwargs.get("ignore_class") == ignore_class
+    and tuple(pred_shape[1:]) == pred_tail)
 
 
 def _check_sparse_targets(loss, y_true, pred_shape, y_name, pred_name):

@@ -366,6 +366,14 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 - the Keras ops name
 def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis`` (all axes by default)."""
     arr = np.asarray(x)
+    if axis is None and not keepdims and arr.dtype.kind == "f" and arr.size:
+        # The whole-array mean of a float array (every training loss, once a step): the sum
+        # times the reciprocal in the array's dtype, on NumPy scalars (the same rounding as
+        # np.multiply(total, 1 / count, dtype=...), a fraction of its overhead).
+        count = arr.size
+        total = np.add.reduce(arr, axis=None)
+        return total * total.dtype.type(1.0 / count), lambda g, needs: (
+            _filled(arr.shape, g / count),)
     axis = _axis(axis)
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)

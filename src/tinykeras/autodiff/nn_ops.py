@@ -248,23 +248,29 @@ def _dense_forward(xv, kv, bv=None, activation="linear"):
         f, df = ELEMENTWISE[activation]
         y = f(z)
 
-    def vjp_z(gz, needs):
+    def vjp_z(gz, needs, out=_NO_OUT):
         x2 = xv.reshape(-1, xv.shape[-1]) if xv.ndim > 2 else xv
         gz2 = gz.reshape(-1, gz.shape[-1]) if gz.ndim > 2 else gz
         return (
             np.matmul(gz, kv.T) if needs[0] else None,
-            np.matmul(x2.T, gz2) if needs[1] else None,
-            np.add.reduce(gz2, axis=0) if bv is not None and needs[2] else None,
+            np.matmul(x2.T, gz2, out=out[1]) if needs[1] else None,
+            np.add.reduce(gz2, axis=0, out=out[2]) if bv is not None and needs[2] else None,
         )
 
-    def vjp_y(g, needs):
+    def vjp_y(g, needs, out=_NO_OUT):
         if activation == "softmax":
-            return vjp_z(y * (g - np.sum(g * y, axis=-1, keepdims=True)), needs)
-        return vjp_z(g if df is None else g * df(z, y), needs)
+            return vjp_z(y * (g - np.sum(g * y, axis=-1, keepdims=True)), needs, out)
+        return vjp_z(g if df is None else g * df(z, y), needs, out)
 
     if activation in ("sigmoid", "softmax"):
         return (y, z), (vjp_y, vjp_z)
     return (y,), (vjp_y,)
+
+
+# A replay may pass ``out=`` (one array or None per input) to write the kernel and bias
+# gradients straight into the optimizer's flat buffer (see ``_direct_gradients`` in plan.py).
+_dense_forward.vjp_out = True
+_NO_OUT = (None, None, None)
 
 
 def _softmax(x, axis=-1):

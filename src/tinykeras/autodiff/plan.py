@@ -398,16 +398,145 @@ class Plan:
         self.optimizers = list(tracer.optimizers)
         self.generators = list(tracer.generators.values())
         self._output = _builder(output_spec)
-        self._body = _straight_line(tracer.steps, tracer.arrays, self.n, input_slots,
-                                    self._output)
+        # The seeds of "ones" steps as constants, so that the traced arrays can go.
+        self._steps = [step + (np.ones_like(plain(tracer.arrays[step[2]])),)
+                       if step[0] == "ones" else step for step in tracer.steps]
+        self._direct = _direct_gradients(self._steps, tracer.arrays, output_spec)
+        self._bodies: dict = {}  # door -> generated function, made on first use
         self.steps = len(tracer.steps)
 
-    def run(self, arrays):
-        """Replay on ``arrays`` (one per input slot); return the outputs."""
-        return self._body(*arrays)
+    def run(self, arrays, door=None):
+        """Replay on ``arrays`` (one per input slot); return the outputs. ``door`` (see
+        ``TracedFunction.door``) names an input the caller has already checked whole."""
+        body = self._bodies.get(door)
+        if body is None:
+            body = self.body(door)
+        return body(*arrays)
+
+    def body(self, door=None):
+        """The generated function a replay runs for ``door`` (its ``source`` shows it)."""
+        body = self._bodies.get(door)
+        if body is None:
+            if len(self._bodies) >= MAX_PLANS:  # bounded, as the plans themselves
+                self._bodies.clear()
+            body = self._bodies[door] = _straight_line(
+                self._steps, self.n, self.input_slots, self._output,
+                _door_skips(self._steps, self.input_slots, door), self._direct)
+        return body
 
 
-def _straight_line(steps, arrays, n, input_slots, output):
+def _door_skips(steps, input_slots, door) -> set:
+    """Indices of the check ops of ``steps`` that ``door`` covers: ops marked with a
+    ``door_covered(loss, pred_tail, *static, **static)`` predicate (the data checks of the
+    losses) whose checked array is the input the caller checked at its door, with the same
+    rules. Their lines run with ``check=False`` (the conversions they also do still run)."""
+    if door is None:
+        return set()
+    position, loss, pred_tail = door
+    if position >= len(input_slots):
+        return set()
+    skips = set()
+    for i, step in enumerate(steps):
+        if step[0] != "fwd":
+            continue
+        _, fn, argspec, kwspec, *_ = step
+        covered = getattr(fn, "door_covered", None)
+        if covered is None or argspec[0] != (_SLOT, input_slots[position]):
+            continue
+        if any(k != _CONST for k, _ in argspec[1:]) or any(
+                k != _CONST for k, _ in kwspec.values()):
+            continue
+        static = [x for _, x in argspec[1:]]
+        if covered(loss, pred_tail, *static, **{k: x for k, (_, x) in kwspec.items()}):
+            skips.add(i)
+    return skips
+
+
+def _direct_gradients(steps, arrays, output_spec) -> dict:
+    """Gradients a vjp can write straight into the optimizer's flat buffer: ``{slot: view}``
+    for each gradient that one vjp produces (of an op whose vjp takes ``out=``), that only
+    the flat ``apply`` step reads, with the variable's shape and the buffer's dtype."""
+    reads: dict = {}
+
+    def read(slot):
+        reads[slot] = reads.get(slot, 0) + 1
+
+    def read_spec(spec):
+        if spec[0] == _SLOT:
+            read(spec[1])
+
+    producer, vjp_fns = {}, {}
+    for step in steps:
+        kind = step[0]
+        if kind == "fwd":
+            _, fn, argspec, kwspec, _, vjp_slots, _ = step
+            for sp in (*argspec, *kwspec.values()):
+                read_spec(sp)
+            for vs in vjp_slots:
+                vjp_fns[vs] = fn
+        elif kind == "vjp":
+            _, vslot, gslot, _, dests = step
+            read(gslot)
+            for d in dests:
+                if d is not None:
+                    producer[d] = vslot
+        elif kind == "add":
+            read(step[1])
+            read(step[2])
+        elif kind == "ones":
+            read(step[1])
+        elif kind == "set":
+            read_spec(step[1])
+        elif kind == "apply":
+            for sp in step[2]:
+                read_spec(sp)
+    outputs: list = []
+    _spec_slots(output_spec, outputs)
+    for slot in outputs:
+        read(slot)
+    direct = {}
+    for step in steps:
+        if step[0] != "apply":
+            continue
+        target = _flat_target(step)
+        if target is None:
+            continue
+        views = target[1]
+        for (_, slot), view in zip(step[2], views):
+            vslot = producer.get(slot)
+            if (vslot is not None and reads.get(slot) == 1
+                    and getattr(vjp_fns.get(vslot), "vjp_out", False)
+                    and arrays[slot].shape == view.shape and arrays[slot].dtype == view.dtype):
+                direct[slot] = view
+    return direct
+
+
+def _spec_slots(spec, out):
+    kind = spec[0]
+    if kind in ("tensor", "array") and spec[1][0] == _SLOT:
+        out.append(spec[1][1])
+    elif kind == "seq":
+        for s in spec[2]:
+            _spec_slots(s, out)
+    elif kind == "dict":
+        for s in spec[1].values():
+            _spec_slots(s, out)
+
+
+def _flat_target(step):
+    """``(grad buffer, per-variable views of it)`` when an ``apply`` step is fit's case:
+    every built variable of the optimizer in order, one dtype; else None."""
+    _, optimizer, gspecs, variables = step
+    built = getattr(optimizer, "_trainable_variables", ())
+    if (any(k != _SLOT for k, _ in gspecs) or variables is None
+            or not getattr(optimizer, "built", False) or len(optimizer._packed.slabs) != 1
+            or len(variables) != len(built) or not all(a is b for a, b in zip(variables, built))):
+        return None
+    slab = optimizer._packed.slabs[0]
+    return slab.grad, [part.grad.reshape(shape) for part, shape in zip(slab.parts, slab.shapes)]
+
+
+def _straight_line(steps, n, input_slots, output, skips=frozenset(), direct=None):
     """The recorded steps as one generated Python function ``body(*inputs) -> outputs``, one
     line per op call (``v[5], v[6] = c3(v[0], c4.value, c5.value, activation=c6)``...),
     over a list ``v`` of ``n`` slots that starts with the inputs in their slots and ends in
@@ -416,9 +545,13 @@ def _straight_line(steps, arrays, n, input_slots, output):
     The replay of a small network is dominated by the Python between the NumPy calls: one
     closure per step, argument lists built per call, a lambda per Variable read. Written out
     as straight-line code, each step is a direct call with its argument slots and constants
-    fixed in the source, in one frame. It calls exactly the functions the closures called,
-    with the same arguments, in the same order (same results bit for bit); ``apply`` steps
-    are one call each of a closure (``_apply_step``)."""
+    fixed in the source, in one frame. It calls exactly the functions the tape called, with
+    the same arguments, in the same order (same results bit for bit), with two differences
+    that change no value: check ops in ``skips`` get ``check=False`` (their input was checked
+    whole before), and vjps whose gradients are in ``direct`` write them with ``out=`` into
+    the optimizer's flat buffer (no copy before the update). ``apply`` steps are one call
+    each of a closure (``_apply_step``)."""
+    direct = direct or {}
     consts: dict = {}
 
     def const(value):
@@ -434,12 +567,13 @@ def _straight_line(steps, arrays, n, input_slots, output):
         return const(x)
 
     lines = []
-    for step in steps:
+    for index, step in enumerate(steps):
         kind = step[0]
         if kind == "fwd":
             _, fn, argspec, kwspec, out_slots, vjp_slots, multi = step
             call = ", ".join([arg(k, x) for k, x in argspec]
-                             + [f"{n}={arg(k, x)}" for n, (k, x) in kwspec.items()])
+                             + [f"{n}={arg(k, x)}" for n, (k, x) in kwspec.items()]
+                             + (["check=False"] if index in skips else []))
             call = f"{const(fn)}({call})"
             if multi:
                 outs = "".join(f"v[{o}], " for o in out_slots)
@@ -450,16 +584,18 @@ def _straight_line(steps, arrays, n, input_slots, output):
         elif kind == "vjp":
             _, vslot, gslot, needs, dests = step
             pairs = [(i, d) for i, d in enumerate(dests) if d is not None]
-            lines.append(f"r = v[{vslot}](v[{gslot}], {const(needs)})")
+            outs = [direct.get(d) for d in dests]
+            out = f", out={const(tuple(outs))}" if any(o is not None for o in outs) else ""
+            lines.append(f"r = v[{vslot}](v[{gslot}], {const(needs)}{out})")
             lines += [f"v[{d}] = r[{i}]" for i, d in pairs]
         elif kind == "add":
             _, a, b, out = step
             lines.append(f"v[{out}] = v[{a}] + v[{b}]")
         elif kind == "ones":
-            _, src, out = step
+            _, src, out, seed = step
             # A copy of the traced seed (np.ones_like and np.ones are Python functions); the
             # guard keeps ones_like's meaning should the target's shape or dtype ever differ.
-            ones = const(np.ones_like(plain(arrays[out])))
+            ones = const(seed)
             lines.append(f"s = v[{src}]")
             lines.append(f"v[{out}] = {ones}.copy() if s.shape == {ones}.shape and s.dtype "
                          f"== {ones}.dtype else {const(np.ones_like)}(s)")
@@ -467,7 +603,7 @@ def _straight_line(steps, arrays, n, input_slots, output):
             _, (k, x), out = step
             lines.append(f"v[{out}] = {const(np.asarray)}({arg(k, x)})")
         elif kind == "apply":
-            lines.append(f"{const(_apply_step(step))}(v)")
+            lines.append(f"{const(_apply_step(step, direct))}(v)")
         else:
             raise AssertionError(kind)
     params = ", ".join(f"i{k}" for k in range(len(input_slots)))
@@ -481,26 +617,33 @@ def _straight_line(steps, arrays, n, input_slots, output):
     return body
 
 
-def _apply_step(step):
+def _apply_step(step, direct):
     """An ``apply`` step as a closure ``f(vals)``: the optimizer update, with its flat-buffer
     fast path chosen once (the other steps are lines of ``_straight_line``)."""
     _, optimizer, gspecs, variables = step
     slots = [x if k == _SLOT else None for k, x in gspecs]
-
-    built = getattr(optimizer, "_trainable_variables", ())
-    if (None not in slots and variables is not None and getattr(optimizer, "built", False)
-            and len(optimizer._packed.slabs) == 1 and len(variables) == len(built)
-            and all(a is b for a, b in zip(variables, built))):
-        # fit's case: every built variable in order, one dtype. The gradients go straight
-        # into the optimizer's flat buffer, then the update (what optimizer.apply does
-        # after its checks, which the trace already passed for these shapes).
-        grad = optimizer._packed.slabs[0].grad
+    target = _flat_target(step)
+    if target is not None:
+        # fit's case: every built variable in order, one dtype. The gradients go into the
+        # optimizer's flat buffer (those in ``direct`` are there already, written by their
+        # vjps), then the update (what optimizer.apply does after its checks, which the
+        # trace already passed for these shapes).
+        grad, views = target
+        copies = [(views[i], s) for i, s in enumerate(slots) if s not in direct]
+        whole = len(copies) == len(slots)  # nothing written directly: one concatenate
 
         def apply_flat(vals):
             if CAPTURE:  # verifying: hand the gradients over instead of updating
                 CAPTURE[-1].append(_copies([vals[s] for s in slots]))
                 return
-            np.concatenate([vals[s].ravel() for s in slots], out=grad, casting="same_kind")
+            if optimizer._packed.slabs[0].grad is not grad:  # rebuilt since the trace
+                optimizer.apply([vals[s] for s in slots], variables)
+                return
+            if whole:
+                np.concatenate([vals[s].ravel() for s in slots], out=grad, casting="same_kind")
+            else:
+                for view, s in copies:
+                    np.copyto(view, vals[s], casting="same_kind")
             optimizer.apply_buffered()
         return apply_flat
 
@@ -813,6 +956,10 @@ class TracedFunction:
         self.name = name or getattr(fn, "__qualname__", "function")
         self.plans: dict = {}
         self.refused: dict = {}
+        # (input position, loss, prediction shape after the batch axis) while the caller
+        # has checked that input whole against that loss (fit's door, for arrays): replays
+        # then skip the losses' per-batch checks of it (``_door_skips``). None: check all.
+        self.door = None
         self._warned = False
         self.last_reason = None
         self.__wrapped__ = fn
@@ -850,7 +997,7 @@ class TracedFunction:
         if arrays is None:
             arrays = []
             _input_arrays([list(args), dict(kwargs)], arrays)
-        return plan.run(arrays)
+        return plan.run(arrays, self.door)
 
     def _trace(self, key, args, kwargs, keep):
         plan, result, reason = trace(self.fn, args, kwargs)
@@ -887,7 +1034,7 @@ class TracedFunction:
         _input_arrays([list(args), dict(kwargs)], arrays)
         CAPTURE.append([])
         try:
-            replayed = plan.run(arrays)
+            replayed = plan.run(arrays, self.door)
         finally:
             replay_grads = CAPTURE.pop()
         replay_out: list = []
@@ -920,6 +1067,24 @@ class TracedFunction:
         else:
             self.plans[key] = (plan, True)
         return result
+
+
+class checked_inputs:  # noqa: N801 - used like a function, in a with statement
+    """Context manager: set ``door`` on each of ``functions`` that is a ``TracedFunction``
+    while the block runs (fit, for arrays it has checked whole), and clear it after."""
+
+    def __init__(self, functions, door):
+        self.functions = [f for f in functions if isinstance(f, TracedFunction)]
+        self.door = door
+
+    def __enter__(self):
+        for f in self.functions:
+            f.door = self.door
+
+    def __exit__(self, *exc):
+        for f in self.functions:
+            f.door = None
+        return False
 
 
 def _difference(groups):

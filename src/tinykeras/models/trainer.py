@@ -35,8 +35,11 @@ from tinykeras.utils.splits import ValidationSplit
 def _check_finite_loss(loss):
     """Raise ``NonFiniteLossError`` for a NaN/inf loss, before the update: the weights stay
     good. An op (its output is unused) so that a replayed step checks every batch."""
-    # logical_and.reduce is what .all() runs, minus a Python wrapper (once per step).
-    if not np.logical_and.reduce(np.isfinite(loss), axis=None):
+    # A scalar loss (the usual case) in one C call; logical_and.reduce is what .all() runs,
+    # minus a Python wrapper (this runs once per step).
+    value = loss if type(loss) is np.ndarray else np.asarray(loss)
+    if not (math.isfinite(value) if value.ndim == 0 and value.dtype.kind == "f"
+            else np.logical_and.reduce(np.isfinite(value), axis=None)):
         raise NonFiniteLossError(f"the loss is {float(loss)}")
     return loss, lambda g, needs: (None,)
 
@@ -307,7 +310,10 @@ class Trainer:
         # tracking) is Python, and twice per step it cost more than a small op.
         state = self.__dict__
         guard = InterruptGuard(self)
-        with guard:  # Ctrl-C: stop after the current batch (models/interrupts.py)
+        # The labels were checked whole at the door: a replayed step need not check each batch.
+        door = None if iterable else self._door(x)
+        with guard, plan_module.checked_inputs((self._learn, self._train_fn), door):
+            # Ctrl-C: stop after the current batch (models/interrupts.py)
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.call("on_epoch_begin", epoch, {})
@@ -616,6 +622,15 @@ class Trainer:
             cw = data.class_weights(class_weight, y, outputs, self._np_dtype)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         return x, y, sample_weight
+
+    def _door(self, x):
+        """What ``_prepare_xy`` checked of ``y`` (argument 1 of the step) for array ``x``:
+        ``(1, loss, prediction shape after the batch axis)``, or None (see
+        ``TracedFunction.door`` in autodiff/plan.py)."""
+        if not isinstance(x, np.ndarray) or not isinstance(self._loss_fn, losses_module.Loss):
+            return None
+        shape = self._output_shape_for(x)
+        return None if shape is None else (1, self._loss_fn, tuple(shape[1:]))
 
     def _output_shape_for(self, x):
         """The predictions' shape for ``x`` (one output), computed without building; None

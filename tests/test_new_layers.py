@@ -191,6 +191,25 @@ def test_embedding_and_category_encoding_take_integer_features():
     assert enc(np.array([[0, 3], [1, 1]])).numpy().tolist() == [[1, 0, 0, 1], [0, 1, 0, 0]]
 
 
+def test_category_encoding_sparse_is_dense_with_a_warning_and_trains_in_a_model(tmp_path):
+    r = np.random.default_rng(0)
+    idx = r.integers(0, 5, (64, 2))
+    y = (idx[:, :1] > 2).astype("float32")
+    with pytest.warns(UserWarning, match="sparse=True gives a dense array"):
+        enc = L.CategoryEncoding(5, output_mode="count", sparse=True)
+    out = enc(np.array([[0, 3, 3], [1, 1, 4]])).numpy()
+    assert isinstance(out, np.ndarray)
+    assert out.tolist() == [[1, 0, 0, 2, 0], [0, 2, 0, 0, 1]]
+    model = tk.Sequential([tk.Input((2,)), enc, L.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=tk.optimizers.Adam(0.05), loss="binary_crossentropy")
+    model.fit(idx, y, epochs=2, verbose=0)
+    model.save(tmp_path / "enc.keras")
+    with pytest.warns(UserWarning, match="sparse=True"):  # loading says it again
+        loaded = tk.models.load_model(tmp_path / "enc.keras")
+    assert loaded.layers[0].get_config()["sparse"] is True
+    np.testing.assert_array_equal(loaded.predict(idx, verbose=0), model.predict(idx, verbose=0))
+
+
 def test_constraints_by_name_and_object_and_their_configs():
     w = np.array([[3.0, -1.0], [4.0, 0.5]], "float32")
     np.testing.assert_allclose(constraints.MaxNorm(1.0)(w)[:, 0], [0.6, 0.8], rtol=1e-6)

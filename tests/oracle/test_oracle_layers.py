@@ -177,3 +177,19 @@ def test_renorm_config_and_weights_are_keras_s():
         np.testing.assert_array_equal(a, b)  # moving_stddev and renorm_stddev start at 1
     rebuilt = keras.layers.BatchNormalization.from_config(ours.get_config())
     assert rebuilt.renorm and rebuilt.renorm_clipping == kwargs["renorm_clipping"]
+
+
+def test_category_encoding_sparse_gives_the_values_of_keras_s_sparse_tensor(floatx):
+    r = np.random.default_rng(5)
+    for mode, data in (("one_hot", r.integers(0, 6, 7)), ("multi_hot", r.integers(0, 6, (7, 3))),
+                       ("count", r.integers(0, 6, (7, 4)))):
+        theirs = keras.layers.CategoryEncoding(6, output_mode=mode, sparse=True)(data)
+        assert hasattr(theirs, "todense"), "Keras's output is a sparse tensor"
+        with pytest.warns(UserWarning, match="dense array"):
+            ours = tk.layers.CategoryEncoding(6, output_mode=mode, sparse=True, dtype=floatx)
+        compare(ours(data), np.asarray(theirs.todense()), section="layers",
+                item=f"CategoryEncoding(6, {mode!r}, sparse=True)",
+                where="forward (Keras's sparse tensor, densified)", dtype=floatx)
+        config = ours.get_config()
+        assert config["sparse"] is True
+        assert keras.layers.CategoryEncoding.from_config(config).sparse

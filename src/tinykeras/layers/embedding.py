@@ -1,6 +1,8 @@
 """Layers for categorical features: ``Embedding`` (learned vectors) and ``CategoryEncoding``
 (one-hot, multi-hot or counts)."""
 
+import warnings
+
 import numpy as np
 
 from tinykeras import constraints, initializers, regularizers
@@ -136,6 +138,11 @@ class CategoryEncoding(Layer):
     ``output_mode``: ``"multi_hot"`` (1 for each category present), ``"one_hot"`` (one index
     per sample) or ``"count"`` (how often each appears).
 
+    ``sparse=True``: Keras returns a sparse tensor there. NumPy has none, and every tinykeras
+    layer after this one computes densely, so the output is the dense array with the same
+    values (what Keras's sparse tensor holds); a warning says so once, at construction. The
+    config keeps ``sparse=True``, so Keras files load and save unchanged.
+
     >>> import numpy as np
     >>> CategoryEncoding(4, output_mode="one_hot")(np.array([3, 0])).numpy()
     array([[0., 0., 0., 1.],
@@ -155,12 +162,16 @@ class CategoryEncoding(Layer):
                 f"categories. Received: num_tokens={num_tokens!r}"
             )
         if sparse:
-            raise InvalidArgumentError(
-                "CategoryEncoding(sparse=True) is not available in tinykeras."
+            # Not silent: the values are Keras's, the memory is a dense array's.
+            warnings.warn(
+                f"CategoryEncoding '{self.name}': sparse=True gives a dense array in "
+                "tinykeras (NumPy has no sparse tensors; the values are those of Keras's "
+                "sparse output). It uses batch * num_tokens floats of memory; pass "
+                "sparse=False to silence this.", stacklevel=2,
             )
         self.num_tokens = int(num_tokens)
         self.output_mode = output_mode
-        self.sparse = False
+        self.sparse = bool(sparse)
 
     def call(self, inputs):
         """Encode."""

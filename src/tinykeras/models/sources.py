@@ -7,6 +7,7 @@ iterator, a re-iterable such as ``tinykeras.data.Dataset`` or a list of batches,
 ``PyDataset``-style sequence (``__len__``, ``__getitem__``, ``on_epoch_end``).
 """
 
+import contextlib
 import inspect
 import itertools
 import warnings
@@ -15,6 +16,7 @@ import numpy as np
 
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.models import data
+from tinykeras.utils import prefetch
 
 
 def is_batch_source(x) -> bool:
@@ -52,6 +54,18 @@ def unpack(batch):
         "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
         f"found a tuple of {len(batch)} elements."
     )
+
+
+@contextlib.contextmanager
+def closing(*sources):
+    """Close the iterable sources among ``sources`` (their loader workers) on the way out,
+    however the block ends: its end, an early stop, an exception, a KeyboardInterrupt."""
+    try:
+        yield
+    finally:
+        for source in sources:
+            if isinstance(source, IterableSource):
+                source.close()
 
 
 class ArraySource:
@@ -124,14 +138,22 @@ class IterableSource:
         return int(n) if n is not None and n >= 0 else None
 
     def _new_iterator(self):
+        self.close()  # a pass still being prefetched (a restart) ends here
         if self.sequence:
             if hasattr(self.source, "on_epoch_begin"):
                 self.source.on_epoch_begin()
             order = np.arange(len(self.source))
             if self.shuffle:
                 order = self.rng.permutation(order)
+            if prefetch.uses_workers(self.source):  # workers > 1: utils/prefetch.py
+                return prefetch.Prefetcher(self.source, order)
             return (self.source[int(i)] for i in order)
         return iter(self.source)
+
+    def close(self):
+        """Stop the workers of a prefetched PyDataset pass, if any (no-op otherwise)."""
+        if isinstance(self._iterator, prefetch.Prefetcher):
+            self._iterator.close()
 
     def _end_of_pass(self):
         if self.sequence and hasattr(self.source, "on_epoch_end"):
@@ -156,6 +178,8 @@ class IterableSource:
         steps = self.steps_per_epoch
         if self._iterator is None or (steps is None and not self._pending):
             self._iterator = self._new_iterator()
+        if isinstance(self._iterator, prefetch.Prefetcher):
+            self._iterator.start()
         seen = 0
         restarted = False
         while steps is None or seen < steps:
@@ -170,6 +194,8 @@ class IterableSource:
                     if seen == 0 and not restarted and not self._one_shot():
                         # The previous epoch ended exactly at the end of a pass: start anew.
                         self._iterator = self._new_iterator()
+                        if isinstance(self._iterator, prefetch.Prefetcher):
+                            self._iterator.start()
                         restarted = True
                         continue
                     if seen == 0 or steps is not None:

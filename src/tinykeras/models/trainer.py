@@ -312,8 +312,10 @@ class Trainer:
         guard = InterruptGuard(self)
         # The labels were checked whole at the door: a replayed step need not check each batch.
         door = None if iterable else self._door(x)
-        with guard, plan_module.checked_inputs((self._learn, self._train_fn), door):
-            # Ctrl-C: stop after the current batch (models/interrupts.py)
+        with guard, plan_module.checked_inputs((self._learn, self._train_fn), door), \
+                sources.closing(train, val):
+            # Ctrl-C: stop after the current batch (models/interrupts.py); however the loop
+            # ends, a PyDataset's loader workers end with it (utils/prefetch.py).
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.call("on_epoch_begin", epoch, {})
@@ -413,7 +415,8 @@ class Trainer:
             source = self._eval_array_source(x, y, sample_weight, batch_size, steps,
                                              distribute.active_for(self))
         cbs = self._callback_list(callbacks, verbose, 1, source.num_batches)
-        logs = self._run_evaluation(source, cbs, distribute.active_for(self))
+        with sources.closing(source):
+            logs = self._run_evaluation(source, cbs, distribute.active_for(self))
         return logs if return_dict else self._logs_as_list(logs)
 
     def _run_evaluation(self, source, cbs, dist=None):
@@ -474,13 +477,14 @@ class Trainer:
         iterable = isinstance(source, sources.IterableSource)
         cbs.call("on_predict_begin", {})
         outs = []
-        for step, batch in enumerate(source.epoch()):
-            cbs.call("on_predict_batch_begin", step, {})
-            xb = sources.unpack(batch)[0] if iterable else batch[0]
-            if iterable:
-                xb = self._prepare_x(xb, None)
-            outs.append(run(xb))
-            cbs.call("on_predict_batch_end", step, {"outputs": outs[-1]})
+        with sources.closing(source):
+            for step, batch in enumerate(source.epoch()):
+                cbs.call("on_predict_batch_begin", step, {})
+                xb = sources.unpack(batch)[0] if iterable else batch[0]
+                if iterable:
+                    xb = self._prepare_x(xb, None)
+                outs.append(run(xb))
+                cbs.call("on_predict_batch_end", step, {"outputs": outs[-1]})
         cbs.call("on_predict_end", {})
         if not outs:
             raise InvalidArgumentError(

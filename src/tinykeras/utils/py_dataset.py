@@ -9,8 +9,12 @@ class PyDataset:
     ``on_epoch_end`` (e.g. to reshuffle files) and ``on_epoch_begin``. ``fit`` visits the
     batches in a new random order each epoch when ``shuffle=True``.
 
-    ``workers``, ``use_multiprocessing`` and ``max_queue_size`` are accepted for Keras
-    compatibility; batches are loaded in the training thread, one at a time.
+    ``workers=N`` (N > 1) loads batches ahead in N worker threads, or in N processes with
+    ``use_multiprocessing=True`` (then also with N = 1, as Keras), at most ``max_queue_size``
+    batches ahead, in order; an error in ``__getitem__`` is raised in the training thread with
+    the batch index, and the workers end with each pass, with ``fit``, an early stop or Ctrl-C
+    (``utils/prefetch.py``). With the default ``workers=1`` batches load in the training
+    thread. Call ``super().__init__(**kwargs)`` in your ``__init__`` to pass them.
 
     >>> import numpy as np
     >>> class Squares(PyDataset):
@@ -30,8 +34,30 @@ class PyDataset:
 
     @property
     def workers(self):
-        """The number of workers asked for (batches are loaded in the training thread)."""
+        """The number of loader workers (1: batches load in the training thread)."""
         return getattr(self, "_workers", 1)
+
+    @workers.setter
+    def workers(self, value):
+        self._workers = value
+
+    @property
+    def use_multiprocessing(self):
+        """Load batches in worker processes instead of threads."""
+        return getattr(self, "_use_multiprocessing", False)
+
+    @use_multiprocessing.setter
+    def use_multiprocessing(self, value):
+        self._use_multiprocessing = value
+
+    @property
+    def max_queue_size(self):
+        """The most batches loaded ahead of training (10)."""
+        return getattr(self, "_max_queue_size", 10)
+
+    @max_queue_size.setter
+    def max_queue_size(self, value):
+        self._max_queue_size = value
 
     def __getitem__(self, index):
         """Return batch ``index``: ``(x, y)`` or ``(x, y, sample_weight)``."""

@@ -238,3 +238,43 @@ def test_a_thousand_epochs_in_jupyter_write_little_and_no_backspaces(monkeypatch
     assert "\b" not in text, "backspaces pile up in a notebook's output"
     assert text.count("\n") == 2000  # a header and a final line per epoch, as Keras prints
     assert len(text) < 2000 * 100, "about one short line per epoch, no flood of redraws"
+
+
+def test_the_jupyter_renderer_handles_carriage_returns_and_backspaces():
+    from jupyter_render import render
+
+    assert render("abc\rX") == "Xbc"
+    assert render("ab\bc\n") == "ac\n" and render("abc\b\b") == "a"
+    assert render("one\r\ntwo\rTW") == "one\nTWo"
+
+
+def test_a_kernel_stream_is_a_notebook_even_when_it_claims_a_terminal(monkeypatch):
+    from jupyter_render import FakeOutStream
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert progbar.display_mode(FakeOutStream(isatty=True)) == "notebook"
+    assert progbar.display_mode(FakeOutStream()) == "notebook"
+    assert progbar.resolve_verbose("auto", FakeOutStream()) == 1
+
+
+def test_fit_in_jupyter_redraws_each_epoch_s_bar_in_place_and_shows_keras_s_lines(clock):
+    from jupyter_render import FakeOutStream, render
+
+    out = FakeOutStream()
+    model = _model()
+    x, y = np.ones((200, 3)), np.ones((200, 1))
+    tick = tk.callbacks.LambdaCallback(
+        on_train_batch_begin=lambda batch, logs: setattr(clock, "now", clock.now + 0.1))
+    model.fit(x, y, epochs=3, batch_size=10, verbose=1,
+              callbacks=[tick, tk.callbacks.ProgbarLogger(stream=out)])
+    raw = out.getvalue()
+    assert "\b" not in raw
+    for epoch in raw.split("Epoch ")[1:]:
+        # 20 steps of 0.1 s: redrawn in place (\r) about every 0.5 s, then the final line.
+        assert 3 <= epoch.count("\r") <= 6, epoch.count("\r")
+        assert epoch.endswith("\n") and epoch.count("\n") == 2
+    shown = progbar._strip(render(raw)).splitlines()
+    assert shown[0::2] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+    for line in shown[1::2]:
+        assert re.fullmatch(r"20/20 ━{20} 2s 100ms/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}",
+                            line.rstrip()), line

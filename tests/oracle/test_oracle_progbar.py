@@ -2,7 +2,9 @@
 (fake) times must write the same characters, escapes and backspaces included."""
 
 import io
+import sys
 import types
+from pathlib import Path
 
 import pytest
 from keras.src.utils import progbar as keras_progbar
@@ -39,3 +41,46 @@ def test_progbar_writes_what_keras_writes(monkeypatch, capsys, verbose, target, 
         clock.now += dt
         mine.update(step, dict(logs))
     assert out.getvalue() == expected
+
+
+@pytest.mark.parametrize("steps,dt", [(40, 0.03), (5, 0.001), (12, 0.4)])
+def test_a_notebook_shows_what_it_shows_with_keras(monkeypatch, capsys, steps, dt):
+    """Keras's ProgbarLogger and ours, driven by the same hooks at the same fake times, and
+    both rendered as Jupyter renders stream output: after every epoch the notebook shows the
+    same text (Keras redraws more often, with backspaces; we send less)."""
+    import keras
+
+    from tinykeras.callbacks import ProgbarLogger
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from jupyter_render import FakeOutStream, render
+
+    epochs = 3
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    clock = Clock()
+    monkeypatch.setattr(keras_progbar, "time", types.SimpleNamespace(time=clock))
+    monkeypatch.setattr(ours, "time", types.SimpleNamespace(monotonic=clock))
+    theirs, mine, out = keras.callbacks.ProgbarLogger(), ProgbarLogger(stream=FakeOutStream()), []
+    for cb in (theirs, mine):
+        cb.set_params({"verbose": 1, "epochs": epochs, "steps": steps})
+    shown = {"keras": [], "tinykeras": []}
+    for epoch in range(epochs):
+        for cb in (theirs, mine):
+            cb.on_epoch_begin(epoch)
+        for batch in range(steps):
+            clock.now += dt
+            logs = {"accuracy": 0.5 + 0.01 * batch, "loss": 1.0 / (batch + epoch + 1)}
+            for cb in (theirs, mine):
+                cb.on_train_batch_end(batch, dict(logs))
+        logs = {"accuracy": 0.75, "loss": 0.0123, "val_loss": 0.02}
+        for cb in (theirs, mine):
+            cb.on_epoch_end(epoch, dict(logs))
+        out.append(capsys.readouterr().out)
+        shown["keras"].append(render("".join(out)))
+        shown["tinykeras"].append(render(mine.stream.getvalue()))
+    for after, (a, b) in enumerate(zip(shown["tinykeras"], shown["keras"]), start=1):
+        lines_a = [line.rstrip() for line in a.splitlines()]
+        lines_b = [line.rstrip() for line in b.splitlines()]
+        assert lines_a == lines_b, f"after epoch {after}"
+    raw = mine.stream.getvalue()
+    assert "\b" not in raw and len(raw) <= len("".join(out))

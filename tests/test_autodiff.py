@@ -160,6 +160,17 @@ def test_crossentropy_with_logits_ops_match_composition():
         ops.softmax_crossentropy_with_logits(onehot, z).value, rtol=1e-12)
 
 
+def test_sparse_softmax_crossentropy_with_logits_handles_any_rank_and_refuses_bad_labels():
+    z = np.random.default_rng(3).standard_normal((2, 3, 4))
+    labels = np.array([[0, 3, 1], [2, 2, 0]])
+    assert_grads_ok(lambda t: ops.sparse_softmax_crossentropy_with_logits(labels, t), z)
+    per_row = ops.sparse_softmax_crossentropy_with_logits(labels.reshape(-1), z.reshape(6, 4))
+    np.testing.assert_array_equal(
+        ops.sparse_softmax_crossentropy_with_logits(labels, z).value.reshape(-1), per_row.value)
+    with pytest.raises(ValueError, match=r"labels of shape \(2, 3\) for logits"):
+        ops.sparse_softmax_crossentropy_with_logits(labels[:, :, None], z)
+
+
 def test_sigmoid_crossentropy_with_logits_is_exact_at_saturation():
     z = np.array([-1000.0, -40.0, 40.0, 1000.0])
     y = np.array([1.0, 1.0, 0.0, 0.0])

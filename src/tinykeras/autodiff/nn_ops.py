@@ -13,6 +13,7 @@ from tinykeras.autodiff import plan as _plan
 from tinykeras.autodiff import tape as _tape
 from tinykeras.autodiff.core import _op_error, op, wrap
 from tinykeras.autodiff.tensor import Tensor
+from tinykeras.errors import InvalidArgumentError
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
@@ -332,17 +333,41 @@ def softmax_crossentropy_with_logits(labels, logits, axis=-1):
 @op
 def sparse_softmax_crossentropy_with_logits(labels, logits):
     """Per-sample ``-log_softmax(logits)[label]`` over the last axis for integer labels."""
-    idx = np.asarray(labels, dtype=np.intp)[..., None]
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-    loss = -np.take_along_axis(log_p, idx, axis=-1)[..., 0]
+    idx = np.asarray(labels, dtype=np.intp)
+    if idx.shape != logits.shape[:-1]:
+        raise InvalidArgumentError(
+            f"sparse_softmax_crossentropy_with_logits needs one integer label per row of "
+            f"logits: labels of shape {logits.shape[:-1]} for logits of shape {logits.shape}. "
+            f"Received labels of shape {idx.shape}."
+        )
+    # Rows of a 2-D view, the label of each picked by (row, label) indexing: the values of
+    # take_along_axis/put_along_axis without their Python (this runs on every step).
+    z = logits.reshape(-1, logits.shape[-1])
+    rows, cols = _row_index(z.shape[0]), idx.reshape(-1)
+    shifted = z - np.maximum.reduce(z, axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.add.reduce(np.exp(shifted), axis=-1, keepdims=True))
+    loss = np.negative(log_p[rows, cols]).reshape(idx.shape)
 
     def vjp(g, needs):
         grad = np.exp(log_p)
-        np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=-1) - 1, axis=-1)
-        return None, g[..., None] * grad
+        grad[rows, cols] -= 1
+        return None, (g.reshape(-1, 1) * grad).reshape(logits.shape)
 
     return loss, vjp
+
+
+_ROWS: dict = {}
+
+
+def _row_index(n):
+    """``np.arange(n)`` (cached: one per batch size, and read-only)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
 
 
 def _axes(axis, ndim):

@@ -428,20 +428,22 @@ class Plan:
 def _door_skips(steps, input_slots, door) -> set:
     """Indices of the check ops of ``steps`` that ``door`` covers: ops marked with a
     ``door_covered(loss, pred_tail, *static, **static)`` predicate (the data checks of the
-    losses) whose checked array is the input the caller checked at its door, with the same
-    rules. Their lines run with ``check=False`` (the conversions they also do still run)."""
+    losses) whose checked array is the input the caller checked at its door (or what an op
+    marked ``door_identity`` returned of it), with the same rules. Their lines run with
+    ``check=False`` (the conversions they also do still run)."""
     if door is None:
         return set()
     position, loss, pred_tail = door
     if position >= len(input_slots):
         return set()
+    checked = {input_slots[position]}  # that input, and what identity checks return of it
     skips = set()
     for i, step in enumerate(steps):
         if step[0] != "fwd":
             continue
-        _, fn, argspec, kwspec, *_ = step
+        _, fn, argspec, kwspec, out_slots, *_ = step
         covered = getattr(fn, "door_covered", None)
-        if covered is None or argspec[0] != (_SLOT, input_slots[position]):
+        if covered is None or argspec[0][0] != _SLOT or argspec[0][1] not in checked:
             continue
         if any(k != _CONST for k, _ in argspec[1:]) or any(
                 k != _CONST for k, _ in kwspec.values()):
@@ -449,13 +451,16 @@ def _door_skips(steps, input_slots, door) -> set:
         static = [x for _, x in argspec[1:]]
         if covered(loss, pred_tail, *static, **{k: x for k, (_, x) in kwspec.items()}):
             skips.add(i)
+            if getattr(fn, "door_identity", False):  # returns its input unchanged
+                checked.add(out_slots[0])
     return skips
 
 
 def _direct_gradients(steps, arrays, output_spec) -> dict:
-    """Gradients a vjp can write straight into the optimizer's flat buffer: ``{slot: view}``
-    for each gradient that one vjp produces (of an op whose vjp takes ``out=``), that only
-    the flat ``apply`` step reads, with the variable's shape and the buffer's dtype."""
+    """Gradients that can be written straight into the optimizer's flat buffer: ``{slot:
+    view}`` for each gradient that one vjp (of an op whose vjp takes ``out=``) or one
+    accumulation produces, that only the flat ``apply`` step reads, with the variable's
+    shape and the buffer's dtype."""
     reads: dict = {}
 
     def read(slot):
@@ -480,9 +485,10 @@ def _direct_gradients(steps, arrays, output_spec) -> dict:
             for d in dests:
                 if d is not None:
                     producer[d] = vslot
-        elif kind == "add":
+        elif kind == "add":  # a gradient accumulated (a weight used twice, a penalty)
             read(step[1])
             read(step[2])
+            producer[step[3]] = "add"
         elif kind == "ones":
             read(step[1])
         elif kind == "set":
@@ -505,7 +511,7 @@ def _direct_gradients(steps, arrays, output_spec) -> dict:
         for (_, slot), view in zip(step[2], views):
             vslot = producer.get(slot)
             if (vslot is not None and reads.get(slot) == 1
-                    and getattr(vjp_fns.get(vslot), "vjp_out", False)
+                    and (vslot == "add" or getattr(vjp_fns.get(vslot), "vjp_out", False))
                     and arrays[slot].shape == view.shape and arrays[slot].dtype == view.dtype):
                 direct[slot] = view
     return direct
@@ -548,9 +554,9 @@ def _straight_line(steps, n, input_slots, output, skips=frozenset(), direct=None
     fixed in the source, in one frame. It calls exactly the functions the tape called, with
     the same arguments, in the same order (same results bit for bit), with two differences
     that change no value: check ops in ``skips`` get ``check=False`` (their input was checked
-    whole before), and vjps whose gradients are in ``direct`` write them with ``out=`` into
-    the optimizer's flat buffer (no copy before the update). ``apply`` steps are one call
-    each of a closure (``_apply_step``)."""
+    whole before), and vjps and accumulations whose gradients are in ``direct`` write them
+    with ``out=`` into the optimizer's flat buffer (no copy before the update). ``apply``
+    steps are one call each of a closure (``_apply_step``)."""
     direct = direct or {}
     consts: dict = {}
 
@@ -590,7 +596,11 @@ def _straight_line(steps, n, input_slots, output, skips=frozenset(), direct=None
             lines += [f"v[{d}] = r[{i}]" for i, d in pairs]
         elif kind == "add":
             _, a, b, out = step
-            lines.append(f"v[{out}] = v[{a}] + v[{b}]")
+            if out in direct:  # the same sum, written where the update reads it
+                lines.append(f"v[{out}] = {const(np.add)}(v[{a}], v[{b}], "
+                             f"out={const(direct[out])})")
+            else:
+                lines.append(f"v[{out}] = v[{a}] + v[{b}]")
         elif kind == "ones":
             _, src, out, seed = step
             # A copy of the traced seed (np.ones_like and np.ones are Python functions); the

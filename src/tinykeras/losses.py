@@ -15,8 +15,9 @@ where the probabilities saturate.
 
 import numpy as np
 
-from tinykeras.autodiff import Tensor, op, ops
+from tinykeras.autodiff import Tensor, math_ops, op, ops
 from tinykeras.autodiff import plan as _plan
+from tinykeras.autodiff.core import unbroadcast
 from tinykeras.backend import epsilon, standardize_dtype
 from tinykeras.errors import InvalidArgumentError, NonFiniteInputError
 from tinykeras.utils import validation
@@ -89,7 +90,29 @@ def sparse_categorical_crossentropy(
 def mean_squared_error(y_true, y_pred):
     """Mean over the last axis of ``(y_true - y_pred) ** 2``."""
     y_pred = ops.convert_to_tensor(y_pred)
-    return ops.mean(ops.square(y_pred - _cast_like(y_true, y_pred)), axis=-1)
+    y_true = _cast_like(y_true, y_pred)
+    if y_pred.value.ndim == 0:  # no last axis: NumPy's own refusal, from the plain ops
+        return ops.mean(ops.square(y_pred - y_true), axis=-1)
+    return _squared_error_mean(y_pred, y_true)
+
+
+@op
+def _squared_error_mean(y_pred, y_true):
+    """``mean(square(y_pred - y_true), axis=-1)`` as one op: the arithmetic of those three
+    ops and of their three vjps, in one call each way (regression losses run every step)."""
+    diff = np.subtract(y_pred, y_true)
+    total = np.add.reduce(np.square(diff), axis=-1)
+    count = diff.shape[-1]
+    out = np.multiply(total, 1.0 / count, dtype=total.dtype)
+
+    def vjp(g, needs):
+        g_diff = 2 * math_ops._restore(g / count, diff.shape, -1, False) * diff
+        return (
+            unbroadcast(g_diff, np.shape(y_pred)) if needs[0] else None,
+            unbroadcast(-g_diff, np.shape(y_true)) if needs[1] else None,
+        )
+
+    return out, vjp
 
 
 def mean_absolute_error(y_true, y_pred):

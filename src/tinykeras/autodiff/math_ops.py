@@ -1,5 +1,7 @@
 """Arithmetic, reduction and shape ops: each forward next to its vector-Jacobian product."""
 
+import math as _math
+
 import numpy as np
 
 from tinykeras.autodiff.core import op, unbroadcast, wrap
@@ -341,12 +343,24 @@ def take_along_axis(x, indices, axis=None):
 # -- reductions ---------------------------------------------------------------------------------
 def _restore(g, shape, axis, keepdims):
     """Broadcast a reduced gradient back to the input ``shape``."""
-    if axis is not None and not keepdims:
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
-        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
-    elif axis is None and not keepdims:
-        g = np.reshape(g, (1,) * len(shape))
-    return np.broadcast_to(g, shape)
+    g = np.asarray(g)
+    if not keepdims:  # put the reduced axes back as size 1 (a reshape: same order)
+        axes = range(len(shape)) if axis is None else (
+            (axis,) if isinstance(axis, int) else axis)
+        kept = list(shape)
+        for a in axes:
+            kept[a % len(shape)] = 1
+        g = g.reshape(kept)
+    if _math.prod(shape) > _SMALL:
+        return np.broadcast_to(g, shape)  # a read-only view: no copy of a large gradient
+    # A small one (a loss's mean over the last axis, every step): a filled copy costs less
+    # than np.broadcast_to's Python.
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
+_SMALL = 1 << 16
 
 
 @op

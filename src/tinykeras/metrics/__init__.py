@@ -186,7 +186,8 @@ class Mean(Metric):
                 f"one weight per sample, shape {values.shape[:1]}."
             )
         if sample_weight is None:
-            self.total += float(np.sum(values))
+            # add.reduce is np.sum without its Python wrapper (fit updates metrics per batch)
+            self.total += float(np.add.reduce(values, axis=None))
             self.count += values.size
             return
         sw = np.asarray(_np(sample_weight), dtype=self.dtype)

@@ -9,7 +9,7 @@ import pytest
 
 import tinykeras as tk
 from tinykeras import callbacks, initializers
-from tinykeras.errors import NonFiniteLossError, NonFiniteValueError
+from tinykeras.errors import NonFiniteInputError, NonFiniteLossError, NonFiniteValueError
 from tinykeras.layers import Dense, Input
 from tinykeras.models import Sequential
 
@@ -44,6 +44,59 @@ def test_a_non_finite_loss_stops_training_at_the_last_good_step(jit):
     assert rec.batches >= 1  # it trained some batches first
     for kept, now in zip(rec.weights, model.get_weights()):
         np.testing.assert_array_equal(kept, now)  # the refused batch changed nothing
+
+
+class _AbsLoss(Sequential):
+    """A custom loss whose gradient is NaN where a prediction is exactly 0 (sqrt at 0)."""
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        return tk.ops.mean(tk.ops.sqrt(tk.ops.square(y_pred)))
+
+
+def _nan_gradient_case(jit):
+    model = _AbsLoss([Input(shape=(4,)), Dense(1, use_bias=False, name="out")])
+    model.compile(optimizer="adam", loss="mse", jit_compile=jit)
+    x = np.random.default_rng(0).standard_normal((32, 4)).astype("float32")
+    x[20] = 0.0  # batch 2 (rows 16-23) predicts exactly 0 there: a finite loss, a NaN gradient
+    return model, x, np.zeros((32, 1), "float32")
+
+
+@pytest.mark.parametrize("jit", [True, False], ids=["compiled step", "tape step"])
+def test_a_nan_gradient_with_a_finite_loss_stops_training_at_the_last_good_step(jit):
+    model, x, y = _nan_gradient_case(jit)
+    model.fit(x[:16], y[:16], batch_size=8, epochs=2, verbose=0)  # traced, replayed: no NaN
+    rec = _Recorder()
+    with np.errstate(all="ignore"), pytest.raises(
+            NonFiniteLossError, match=r"batch 2: the gradient of variable 'out/kernel' holds "
+                                      r"NaN.*not applied"):
+        model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0, callbacks=[rec])
+    assert rec.batches == 2
+    for kept, now in zip(rec.weights, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)  # the refused batch changed nothing
+    assert model.optimizer.iterations.numpy() == 6  # 4 + 2 applied steps
+
+
+@pytest.mark.parametrize("jit", [True, False], ids=["traced loop", "eager loop"])
+def test_a_nan_gradient_in_a_custom_loop_is_refused_before_any_change(jit):
+    model, x, y = _nan_gradient_case(jit)
+    optimizer = model.optimizer
+
+    def step(xb):
+        with tk.GradientTape() as tape:
+            loss = model.compute_loss(y_pred=model(xb, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    step = tk.function(step, jit_compile=jit)
+    for start in (0, 8):  # traced, then replayed
+        step(x[start:start + 8])
+    before = model.get_weights()
+    with np.errstate(all="ignore"), pytest.raises(NonFiniteInputError, match="NaN"):
+        step(x[16:24])
+    for kept, now in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+    assert optimizer.iterations.numpy() == 2
 
 
 def test_terminate_on_nan_still_stops_training_quietly(capsys):

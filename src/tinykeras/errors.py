@@ -28,6 +28,10 @@ class NonFiniteLossError(InvalidArgumentError):
     """The training loss became NaN or infinite; the update of that batch was not applied."""
 
 
+class NonFiniteGradientError(NonFiniteLossError, NonFiniteInputError):
+    """A gradient given to an optimizer step held NaN or infinity; the step was not applied."""
+
+
 class NonFiniteValueError(InvalidArgumentError):
     """``debugging.enable_check_numerics``: an op produced NaN or infinity."""
 
@@ -38,5 +42,5 @@ class ModelFileNotFoundError(InvalidArgumentError, FileNotFoundError):
 
 __all__ = [
     "InvalidArgumentError", "InvalidTypeError", "ModelFileNotFoundError", "NonFiniteInputError",
-    "NonFiniteLossError", "NonFiniteValueError", "TinykerasError",
+    "NonFiniteGradientError", "NonFiniteLossError", "NonFiniteValueError", "TinykerasError",
 ]

@@ -588,22 +588,22 @@ class _Raw(str):
 
 def _check_finite_gradients(segments, parts) -> None:
     """Raise ``NonFiniteGradientError`` naming the first variable whose gradient holds NaN or
-    infinity. One BLAS dot per buffer with zeros finds out (its result is NaN exactly when
-    an entry is: inf * 0 and NaN * 0 are NaN, any finite * 0 is 0), with no temporary and no
-    overflow, so it costs about one read of the gradients per step."""
+    infinity. One BLAS dot per buffer with zeros tells (its result is NaN exactly when an
+    entry is: inf * 0 and NaN * 0 are NaN, any finite * 0 is 0), with no temporary and no
+    overflow: about one read of the gradients per step."""
     for seg in segments:
         grad = seg.grad
-        if grad.dtype.kind == "f" and math.isnan(np.dot(grad, _zeros(grad.size, grad.dtype))):
-            for part in parts:
-                values = part.grad
-                if not np.isfinite(values).all():
-                    what = "NaN" if np.isnan(values).any() else "infinity"
-                    path = getattr(part.variable, "path", "?")
-                    raise NonFiniteGradientError(
-                        f"the gradient of variable '{path}' holds {what}, so the update was "
-                        "not applied (look for sqrt, log or a division at 0 in a custom loss "
-                        "or layer)")
-            raise NonFiniteGradientError("a gradient holds NaN or infinity")
+        if grad.dtype.kind != "f" or not math.isnan(np.dot(grad, _zeros(grad.size, grad.dtype))):
+            continue
+        for part in parts:
+            values = part.grad
+            if not np.isfinite(values).all():
+                what = "NaN" if np.isnan(values).any() else "infinity"
+                path = getattr(part.variable, "path", "?")
+                raise NonFiniteGradientError(
+                    f"the gradient of variable '{path}' holds {what}, so the update was not "
+                    "applied (look for sqrt, log or a division at 0 in a custom loss or layer)")
+        raise NonFiniteGradientError("a gradient holds NaN or infinity")
 
 
 _ZEROS: dict = {}

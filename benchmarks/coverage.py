@@ -3,8 +3,12 @@ one run, the default (trace and replay), ``jit_compile=False`` (the tape every s
 lean hand-written NumPy loop of the same network (preallocated nothing fancy: plain NumPy,
 Adam on flat arrays, crossentropy from the logits).
 
-    PYTHONPATH=src python benchmarks/coverage.py            # every row, 3 repetitions
+    PYTHONPATH=src python benchmarks/coverage.py            # every row, 3 reps, 100 epochs
     PYTHONPATH=src python benchmarks/coverage.py --reps 5 --rows seed l2 --epochs 20
+
+100 epochs is what the seed page trains for (and what the issue measured, 99); a fit's fixed
+cost (building the model's optimizer buffers, tracing and verifying each batch shape: ~3 ms
+on the seed network) weighs more in shorter fits, so ``--epochs 20`` reads a little higher.
 
 Each (row, system) repetition runs in this process, systems alternated per repetition;
 the table gives medians of whole-fit seconds and the ratios to the lean loop, and the load
@@ -190,6 +194,12 @@ def fit_lean(row, x, y, epochs, batch, _jit=None):
             v += (grad * grad - v) * (1 - b2)
             alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
             flat -= m * np.float32(alpha) / (np.sqrt(v) + eps)
+            if t % 100 == 0:
+                # As tinykeras's optimizers (and benchmarks/systems/numpy_lean.py) do: moments of
+                # never-lit inputs decay into float32 denormals, which make every ufunc over
+                # them ~10x slower; values this small change no update.
+                for moment in (m, v):
+                    moment[np.abs(moment) < 1e-30] = 0
         if row == "validation":
             a = x[n_train:]
             for k in range(n_layers):
@@ -203,7 +213,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", nargs="*", default=ROWS)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=100, help="epochs per fit (W2: 1/25)")
     parser.add_argument("--n", type=int, default=1000, help="rows of data (W2: 4x)")
     args = parser.parse_args()
     load_before = os.getloadavg()
@@ -219,7 +229,7 @@ def main():
     for row in args.rows:
         n = args.n * 4 if row == "W2" else args.n
         batch = 128 if row == "W2" else 32
-        epochs = max(1, args.epochs // 5) if row == "W2" else args.epochs
+        epochs = max(1, args.epochs // 25) if row == "W2" else args.epochs
         x, y = data(row, n)
         times = {name: [] for name in systems}
         for _ in range(args.reps):

@@ -54,11 +54,46 @@ def to_array(x, name: str, dtype=None) -> np.ndarray:
         raise InvalidArgumentError(
             f"Argument `{name}` must have at least one axis. Received a scalar: {arr!r}."
         )
+    if isinstance(arr, np.memmap):  # larger than memory, maybe: converted batch by batch
+        if dtype is not None and arr.dtype != dtype:
+            arr = arr.view(ConvertedMemmap)
+            arr.convert_to = np.dtype(dtype)
+        return arr
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
-    if isinstance(arr, np.memmap):
-        return arr
     return np.ascontiguousarray(arr)
+
+
+class ConvertedMemmap(np.memmap):
+    """A memory-mapped array that reads as ``convert_to``: what is copied out of the file (a
+    batch of rows, a fancy index) comes out converted, while slices stay views of the file.
+
+    ``to_array`` returns one for a ``np.memmap`` (or ``np.load(..., mmap_mode="r")``) whose
+    dtype is not the model's: converting it whole would load a file larger than memory.
+    """
+
+    convert_to = None
+
+    def __array_finalize__(self, obj):
+        super().__array_finalize__(obj)
+        self.convert_to = getattr(obj, "convert_to", None)
+
+    def __getitem__(self, index):
+        out = super().__getitem__(index)
+        if isinstance(out, np.ndarray) and getattr(out, "_mmap", None) is None:
+            return out.view(np.ndarray).astype(self.convert_to)  # a copy: convert it now
+        return out
+
+
+def in_memory(x):
+    """Return ``x`` read into memory in its model dtype when it is a ``ConvertedMemmap`` (a
+    single batch, as ``train_on_batch`` or a generator gives); anything else as it is."""
+    if isinstance(x, ConvertedMemmap):
+        return np.asarray(x).astype(x.convert_to)
+    arrays = getattr(x, "arrays", None)  # several inputs (models/functional.py's MultiArray)
+    if isinstance(arrays, list) and any(isinstance(a, ConvertedMemmap) for a in arrays):
+        return type(x)([in_memory(a) for a in arrays])
+    return x
 
 
 def _item(value) -> str:
@@ -68,19 +103,36 @@ def _item(value) -> str:
     return f"an object of type {type(value).__name__}"
 
 
+def row_reader(x):
+    """Return what batches of ``x`` are read through: ``MappedRows`` for a memory-mapped
+    array (also inside several inputs), ``x`` itself otherwise."""
+    if isinstance(x, np.memmap):
+        return MappedRows(x)
+    arrays = getattr(x, "arrays", None)  # several inputs (models/functional.py's MultiArray)
+    if isinstance(arrays, list) and any(isinstance(a, np.memmap) for a in arrays):
+        return type(x)([row_reader(a) for a in arrays])
+    return x
+
+
 class MappedRows:
     """Row access to a memory-mapped array that keeps resident memory bounded.
 
-    Touching a page of a file mapping maps its neighbours too (readahead, large folios), so
-    gathering a shuffled batch from a big ``np.memmap`` would leave hundreds of MB resident.
-    ``rows[idx]`` copies the rows a few at a time and releases the mapping's pages after each
-    group (they stay in the OS page cache): peak memory is a batch, not the file.
+    ``rows[idx]`` returns the rows as a new array in the model's dtype (a ``ConvertedMemmap``
+    is converted here, one batch at a time). Where it can, it reads them from the file with
+    ``os.preadv`` into the batch itself: the rows are sorted so that neighbours become one read
+    (a whole unshuffled batch is a single read), and nothing of the file is ever mapped into
+    this process, so nothing needs releasing. Copy-on-write maps (their changes live only in
+    this process) and platforms without ``preadv`` gather from the map instead, a few rows at a
+    time, releasing the touched pages after each group: touching a page of a file mapping maps
+    its neighbours too, so a shuffled batch would otherwise leave hundreds of MB resident.
     """
 
     GROUP = 64
 
     def __init__(self, array):
         self.array = array
+        self.dtype = getattr(array, "convert_to", None) or array.dtype
+        self._file = _RowFile.open(array)
 
     def __len__(self):
         return len(self.array)
@@ -89,11 +141,110 @@ class MappedRows:
         x = self.array
         if isinstance(idx, slice):
             idx = np.arange(*idx.indices(len(x)))
-        out = np.empty((len(idx),) + x.shape[1:], dtype=x.dtype)
+        idx = np.asarray(idx)
+        if self._file is not None:
+            return self._file.read(idx, self.dtype)
+        out = np.empty((len(idx),) + x.shape[1:], dtype=self.dtype)
+        raw = x.view(np.memmap)  # a ConvertedMemmap would convert each group on its own
         for start in range(0, len(idx), self.GROUP):
-            out[start:start + self.GROUP] = x[idx[start:start + self.GROUP]]
+            out[start:start + self.GROUP] = raw[idx[start:start + self.GROUP]]
             check.release_pages(x)
         return out
+
+    def close(self):
+        """Close the file the rows are read from (reading falls back to the map)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class _RowFile:
+    """The file behind a memory-mapped array, read row by row with ``os.preadv``."""
+
+    def __init__(self, fd, position, row_stride, row_shape, dtype):
+        self.fd, self.position, self.row_stride = fd, position, row_stride
+        self.row_shape, self.dtype = row_shape, dtype
+        self.row_bytes = int(np.prod(row_shape, dtype=np.int64)) * dtype.itemsize
+
+    @classmethod
+    def open(cls, x):
+        """Return a reader for ``x``'s file, or None when the map must be read instead (no
+        file name, copy-on-write mode, rows not contiguous, no ``preadv``, the file changed)."""
+        import mmap
+        import os
+
+        mm = getattr(x, "_mmap", None)
+        name = getattr(x, "filename", None)
+        if mm is None or not name or getattr(x, "mode", "c") == "c" or not hasattr(os, "preadv"):
+            return None
+        if x.ndim == 0 or len(x) == 0 or not x[:1].view(np.ndarray).flags.c_contiguous or \
+                x.strides[0] < 0 or x.dtype.hasobject:
+            return None
+        # File position of x[0]: the map starts at the allocation-aligned offset below the
+        # array's (np.memmap's own arithmetic); a slice's data pointer moved on from there.
+        map_start = x.offset - x.offset % mmap.ALLOCATIONGRANULARITY
+        try:
+            map_address = np.frombuffer(mm, dtype=np.uint8, count=1).ctypes.data
+            fd = os.open(name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except (OSError, ValueError, TypeError):  # a closed map, a file gone or unreadable
+            return None
+        position = map_start + (x.ctypes.data - map_address)
+        reader = cls(fd, position, x.strides[0], x.shape[1:], x.dtype)
+        try:  # the same file still? (it is read by name): its first and last rows must match
+            ends = np.array([0, len(x) - 1])
+            mapped = np.asarray(x.view(np.memmap)[ends])
+            same = np.array_equal(reader.read(ends, x.dtype), mapped,
+                                  equal_nan=x.dtype.kind in "fc")
+        except OSError:
+            same = False
+        if not same:
+            reader.close()
+            return None
+        return reader
+
+    def read(self, idx, dtype):
+        """Return rows ``idx`` (an int array) in ``dtype``: consecutive rows are one read."""
+        import os
+
+        order = np.argsort(idx, kind="stable")
+        rows = idx[order]
+        buf = np.empty((len(rows),) + self.row_shape, dtype=self.dtype)
+        view = memoryview(buf.reshape(-1).view(np.uint8))
+        size = self.row_bytes
+        if self.row_stride == size:  # packed rows: a run of consecutive rows is one read
+            breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+        else:
+            breaks = np.arange(1, len(rows))
+        starts = [0] + breaks.tolist()
+        stops = breaks.tolist() + [len(rows)]
+        offsets = (self.position + rows * self.row_stride).tolist()
+        for a, b in zip(starts, stops):
+            where, stop = a * size, b * size
+            while where < stop:  # a large read may come back short: continue it
+                got = os.preadv(self.fd, [view[where:stop]], offsets[a] + where - a * size)
+                if got <= 0:
+                    raise OSError("The memory-mapped data's file ended before its last row: "
+                                  "was it truncated or replaced while in use?")
+                where += got
+        if np.all(order[1:] > order[:-1]):  # asked in order already
+            return buf if buf.dtype == dtype else buf.astype(dtype)
+        out = np.empty(buf.shape, dtype=dtype)
+        out[order] = buf
+        return out
+
+    def close(self):
+        """Close the file (once: its descriptor number may be reused afterwards)."""
+        import os
+
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __del__(self):
+        try:
+            self.close()
+        except (OSError, AttributeError):
+            pass
 
 
 def check_finite(arr, name):

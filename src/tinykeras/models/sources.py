@@ -86,8 +86,9 @@ class ArraySource:
         """Yield one epoch's ``(x, y, sample_weight)`` batches."""
         x, y, sw = self.x, self.y, self.sample_weight
         batches = self.batches(len(x), self.batch_size, self.shuffle, self.rng)
-        if isinstance(x, np.memmap):  # larger than memory: rows read without keeping pages
-            x = data.MappedRows(x)
+        # Memory-mapped data (larger than memory, maybe): rows read from the file per batch,
+        # converted to the model's dtype there, without keeping its pages resident.
+        x, y, sw = data.row_reader(x), data.row_reader(y), data.row_reader(sw)
         if self.num_batches < data.num_batches(len(self.x), self.batch_size):
             batches = itertools.islice(batches, self.num_batches)
         # One loop per case: this runs once per training step, so no per-step conditionals.

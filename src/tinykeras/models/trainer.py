@@ -367,7 +367,7 @@ class Trainer:
     def _prepare_batch(self, batch, class_weight=None):
         """Unpack and convert one batch from an iterable source."""
         xb, yb, swb = sources.unpack(batch)
-        return self._prepare_xy(xb, yb, swb, class_weight)
+        return _in_memory(self._prepare_xy(xb, yb, swb, class_weight))
 
     def _validation_source(self, validation_data, batch_size, steps, dist=None):
         if validation_data is None:
@@ -469,7 +469,7 @@ class Trainer:
                 return dist.predict(self, x, batch_size, steps, callbacks)
         run = self._call_to_array  # the model's own call, whatever the subclass
         if source is None and len(x) <= batch_size and not callbacks and verbose in ("auto", 0):
-            return run(x)  # one batch: no bookkeeping (one-row predict is hot)
+            return run(data.in_memory(x))  # one batch: no bookkeeping (one-row predict is hot)
         if source is None:
             source = sources.ArraySource(x, None, None, batch_size, steps=steps)
         verbose = resolve_verbose(verbose)
@@ -482,7 +482,7 @@ class Trainer:
                 cbs.call("on_predict_batch_begin", step, {})
                 xb = sources.unpack(batch)[0] if iterable else batch[0]
                 if iterable:
-                    xb = self._prepare_x(xb, None)
+                    xb = data.in_memory(self._prepare_x(xb, None))
                 outs.append(run(xb))
                 cbs.call("on_predict_batch_end", step, {"outputs": outs[-1]})
         cbs.call("on_predict_end", {})
@@ -495,7 +495,7 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """Run one training step on exactly this batch; return the running loss (and metrics)."""
         self._assert_compiled("train_on_batch")
-        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+        x, y, sample_weight = _in_memory(self._prepare_xy(x, y, sample_weight, class_weight))
         self._ensure_built(x)
         self._prepare_training()
         loss = self._fit_step(x, y, sample_weight)
@@ -506,7 +506,7 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Evaluate one batch (metrics restart first); return the loss (and metrics)."""
         self._assert_compiled("test_on_batch")
-        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, None)
+        x, y, sample_weight = _in_memory(self._prepare_xy(x, y, sample_weight, None))
         self._ensure_built(x)
         self._prepare_eval()
         self.reset_metrics()
@@ -519,7 +519,7 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Return the outputs for one batch as a NumPy array."""
-        x = self._prepare_x(x, None)
+        x = data.in_memory(self._prepare_x(x, None))
         self._ensure_built(x)
         return self(x).value
 
@@ -659,6 +659,11 @@ class Trainer:
         if self.built and layers:
             return f"layer '{layers[0].name}'"
         return f"model '{self.name}'"
+
+
+def _in_memory(arrays):
+    """One batch given as memory-mapped arrays of another dtype, read in and converted."""
+    return tuple(data.in_memory(a) for a in arrays)
 
 
 def _refuse_arrays_with_source(y, sample_weight, validation_split):

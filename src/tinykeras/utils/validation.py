@@ -166,15 +166,15 @@ def first_nonfinite(array):
 
     One reduction: the sum is finite whenever every element is (an overflowing sum is checked
     exactly, so huge finite values are never reported). A memory-mapped array is read in
-    chunks whose pages are released after use, so checking it never holds it all in memory.
+    chunks whose pages are released after use, so checking it never holds it all in memory;
+    one that the model reads in another dtype (``models/data.py``'s ``ConvertedMemmap``) is
+    checked as converted (a float64 1e300 is infinite in float32).
     """
-    if array.dtype.kind not in "fc" or array.size == 0:
+    if array.size == 0 or (array.dtype.kind not in "fc" and not _converts_to_float(array)):
         return None
-    if isinstance(array, np.memmap) and array.nbytes > _CHUNK_BYTES and array.ndim:
-        rows = max(1, _CHUNK_BYTES // max(1, array[:1].nbytes))
-        for start in range(0, len(array), rows):
-            where = first_nonfinite(np.asarray(array[start:start + rows]))
-            release_pages(array)
+    if _chunked(array):
+        for start, chunk in _chunks(array):
+            where = first_nonfinite(chunk)
             if where is not None:
                 return (where[0] + start,) + where[1:]
         return None
@@ -187,6 +187,32 @@ def first_nonfinite(array):
     if not flat.size:
         return None
     return tuple(int(i) for i in np.unravel_index(flat[0], array.shape))
+
+
+def _converts_to_float(array) -> bool:
+    convert = getattr(array, "convert_to", None)
+    return convert is not None and convert.kind in "fc"
+
+
+def _chunked(array) -> bool:
+    """Whether ``array`` is checked chunk by chunk (memory-mapped and large, or converted)."""
+    return isinstance(array, np.memmap) and array.ndim > 0 and (
+        array.nbytes > _CHUNK_BYTES or getattr(array, "convert_to", None) is not None)
+
+
+def _chunks(array):
+    """Yield ``(first row, rows in memory)`` of a memory-mapped array, about 32 MB at a time,
+    in the dtype the model reads it as; the map's pages are released after each chunk."""
+    raw = array.view(np.memmap)  # plain slices: converted below, one chunk at a time
+    convert = getattr(array, "convert_to", None)
+    rows = max(1, _CHUNK_BYTES // max(1, raw[:1].nbytes))
+    for start in range(0, len(raw), rows):
+        chunk = np.asarray(raw[start:start + rows])
+        if convert is not None:
+            with np.errstate(over="ignore"):  # too large for the model's dtype: inf, reported
+                chunk = chunk.astype(convert)
+        release_pages(array)
+        yield start, chunk
 
 
 def release_pages(array) -> None:
@@ -214,11 +240,17 @@ def check_finite(name, array, *, who=None, offset=0):
     if where is None:
         return array
     value = array[where]
+    convert = getattr(array, "convert_to", None)
+    if convert is not None and np.isfinite(value):
+        value = f"{float(value)!r} (too large for {convert}, the model's dtype)"
     row = where[0] + offset
     place = f"row {row}" + (f", column {where[1]}" if len(where) > 1 else "")
     if len(where) > 2:
         place += f" (index {(row,) + where[1:]})"
-    count = int(np.count_nonzero(~np.isfinite(array)))
+    if _chunked(array):
+        count = sum(int(np.count_nonzero(~np.isfinite(c))) for _, c in _chunks(array))
+    else:
+        count = int(np.count_nonzero(~np.isfinite(array)))
     raise NonFiniteInputError(
         f"{_prefix(who)}Argument `{name}` contains {count} non-finite value"
         f"{'s' if count > 1 else ''} (NaN or infinity); the first is {value} at {place}. "

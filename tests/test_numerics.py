@@ -186,3 +186,104 @@ def test_a_second_ctrl_c_exits_at_once():
     with pytest.raises(KeyboardInterrupt):
         model.fit(x, y, batch_size=8, epochs=3, verbose=0, callbacks=[_CtrlC(2, times=2)])
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_fit_in_a_worker_thread_trains_and_leaves_the_sigint_handler_alone(monkeypatch):
+    import threading
+
+    installs = []
+    real_signal = signal.signal
+
+    def recording_signal(signum, handler):
+        installs.append(threading.current_thread().name)
+        return real_signal(signum, handler)
+
+    monkeypatch.setattr(signal, "signal", recording_signal)
+    model = Sequential([Input(shape=(3,)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.random.default_rng(0).random((64, 3)), np.zeros((64, 1))
+    results, errors = [], []
+
+    def work():
+        try:
+            results.append(model.fit(x, y, batch_size=8, epochs=2, verbose=0))
+        except BaseException as exc:  # the test reports it below
+            errors.append(exc)
+
+    worker = threading.Thread(target=work, name="fit-worker")
+    worker.start()
+    worker.join()
+    assert errors == [] and len(results[0].history["loss"]) == 2
+    assert int(model.optimizer.iterations.numpy()) == 16
+    assert installs == []  # no handler installed (nor restored) from the worker thread
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_while_a_worker_thread_fits_interrupts_the_main_thread_only():
+    import threading
+
+    interrupted, done = threading.Event(), threading.Event()
+
+    class CtrlCFromWorker(_CtrlC):
+        def on_train_batch_begin(self, batch, logs=None):
+            super().on_train_batch_begin(batch, logs)
+            if self.seen == self.at_batch:  # wait until the main thread has had its interrupt
+                assert interrupted.wait(30)
+
+    model = Sequential([Input(shape=(3,)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.zeros((64, 3)), np.zeros((64, 1))
+    stop = CtrlCFromWorker(at_batch=2)
+    results = []
+
+    def work():
+        try:
+            results.append(model.fit(x, y, batch_size=8, epochs=3, verbose=0, callbacks=[stop]))
+        finally:
+            done.set()
+
+    # (An Event, not join(): a join interrupted by Ctrl-C marks the thread finished early.)
+    with pytest.raises(KeyboardInterrupt):  # Python's plain behaviour, in the main thread
+        threading.Thread(target=work).start()
+        done.wait(30)
+    interrupted.set()
+    assert done.wait(30)
+    assert len(results[0].history["loss"]) == 3 and stop.ended == 1  # the fit ran to its end
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class _Raises(callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2:
+            raise RuntimeError("a callback failed")
+
+
+def test_the_sigint_handler_is_restored_when_fit_raises():
+    model, x, y = _exploding()
+    with pytest.raises(NonFiniteLossError):
+        model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    model = Sequential([Input(shape=(3,)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    with pytest.raises(RuntimeError, match="a callback failed"):
+        model.fit(np.zeros((64, 3)), np.zeros((64, 1)), batch_size=8, verbose=0,
+                  callbacks=[_Raises()])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_sigint_handler_of_the_users_own_is_left_in_charge():
+    seen = []
+
+    def own(signum, frame):
+        seen.append(signum)
+
+    previous = signal.signal(signal.SIGINT, own)
+    try:
+        model = Sequential([Input(shape=(3,)), Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        history = model.fit(np.zeros((64, 3)), np.zeros((64, 1)), batch_size=8, epochs=2,
+                            verbose=0, callbacks=[_CtrlC(at_batch=3)])
+        assert seen == [signal.SIGINT] and len(history.history["loss"]) == 2
+        assert signal.getsignal(signal.SIGINT) is own
+    finally:
+        signal.signal(signal.SIGINT, previous)

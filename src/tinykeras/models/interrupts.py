@@ -21,9 +21,17 @@ class InterruptGuard:
         self._previous = None
 
     def __enter__(self):
-        usable = threading.current_thread() is threading.main_thread()
-        if usable and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+        # Python delivers signals to the main thread only, and refuses to install a handler
+        # from any other: a fit in a worker thread keeps Python's plain Ctrl-C behaviour (the
+        # main thread gets the KeyboardInterrupt). A handler someone else installed (IPython,
+        # a server, an enclosing fit) is left in charge too.
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        try:
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main interpreter: signals cannot be handled here
+            self._previous = None
         return self
 
     def _handle(self, signum, frame):

@@ -1,7 +1,8 @@
 """Coverage matrix of the fast path: each variant of the seed network timed three ways in
 one run, the default (trace and replay), ``jit_compile=False`` (the tape every step) and a
 lean hand-written NumPy loop of the same network (preallocated nothing fancy: plain NumPy,
-Adam on flat arrays, crossentropy from the logits).
+Adam on flat arrays, crossentropy from the logits, the epoch's loss summed as fit reports
+it).
 
     PYTHONPATH=src python benchmarks/coverage.py            # every row, 3 reps, 100 epochs
     PYTHONPATH=src python benchmarks/coverage.py --reps 5 --rows seed l2 --epochs 20
@@ -145,7 +146,7 @@ def fit_lean(row, x, y, epochs, batch, _jit=None):
     t = 0
     begin = time.perf_counter()
     for _ in range(epochs):
-        correct = 0
+        correct, epoch_loss = 0, 0.0
         for i in range(0, n_train, batch):
             xb, yb = x[i:min(i + batch, n_train)], y[i:min(i + batch, n_train)]
             nb = len(xb)
@@ -162,19 +163,33 @@ def fit_lean(row, x, y, epochs, batch, _jit=None):
                     acts.append(a)
                 else:
                     logits = z
+            # The loss value too, as fit reports it (benchmarks/systems/numpy_lean.py does
+            # the same): per sample from the logits, summed over the epoch.
             if out == "bce":
                 p = _sigmoid(logits)
+                losses = np.maximum(logits, 0) - logits * yb + np.log1p(np.exp(-np.abs(logits)))
                 g = (p - yb) / nb
             elif out == "mse":
-                g = 2.0 * (logits - yb) / nb
+                diff = logits - yb
+                losses = diff * diff
+                g = 2.0 * diff / nb
             else:
-                e = np.exp(logits - logits.max(axis=1, keepdims=True))
-                p = e / e.sum(axis=1, keepdims=True)
+                shifted = logits - logits.max(axis=1, keepdims=True)
+                e = np.exp(shifted)
+                total_e = e.sum(axis=1, keepdims=True)
+                p = e / total_e
+                losses = np.log(total_e[:, 0]) - shifted[np.arange(nb), yb]
                 g = p.copy()
                 g[np.arange(nb), yb] -= 1
                 g /= nb
             if sw_all is not None:
-                g = g * sw_all[i:i + nb, None]
+                weights = sw_all[i:i + nb, None]
+                losses = losses * (weights if losses.ndim == 2 else weights[:, 0])
+                g = g * weights
+            epoch_loss += float(losses.sum())
+            if row == "l2":  # the penalties are part of the reported loss
+                epoch_loss += nb * sum(0.01 * float(np.sum(views[2 * k] ** 2))
+                                       for k in range(n_layers))
             if row == "metrics":
                 correct += int(((p > 0.5) == (yb > 0.5)).sum())
             for k in range(n_layers - 1, -1, -1):

@@ -28,6 +28,22 @@ def add(x1, x2):
     return np.add(x1, x2), vjp
 
 
+@op(arity=-1)
+def _add_in_order(*values):
+    """``values[0] + values[1] + ...``, added left to right as a chain of ``add`` would, as
+    one op (a loss and its regularization penalties, once a step): one call each way
+    instead of one per term."""
+    total = values[0]
+    for value in values[1:]:
+        total = np.add(total, value)
+
+    def vjp(g, needs):
+        return tuple(unbroadcast(g, _shape(v)) if need else None
+                     for v, need in zip(values, needs))
+
+    return total, vjp
+
+
 @op
 def subtract(x1, x2):
     """Elementwise ``x1 - x2`` with broadcasting."""

@@ -312,7 +312,7 @@ class Tracer:
                 continue
             gs = gslot[key] if key in keep else gslot.pop(key)
             vslot = self.vjp_slot[id(vjp)]
-            results = vjp(g, needs)
+            results = tuple(vjp(g, needs))
             dests, produced = [], []
             for inp, need, gi in zip(inputs, needs, results):
                 if need and gi is not None:
@@ -322,6 +322,9 @@ class Tracer:
                     produced.append((id(inp), gi, slot))
                 else:
                     dests.append(None)
+            # One destination per result (a vjp may return more than the op's inputs, as
+            # dense's None for a missing bias): the replay unpacks them all.
+            dests += [None] * (len(results) - len(dests))
             self.steps.append(("vjp", vslot, gs, needs, dests))
             for key_, gi, slot in produced:  # accumulation steps come after the vjp call
                 put(key_, gi, slot)
@@ -391,13 +394,11 @@ class Plan:
     """A recorded call: steps over numbered slots, replayed by ``run`` for a new batch."""
 
     def __init__(self, tracer, input_slots, output_spec):
-        self.n = len(tracer.arrays)
         self.input_slots = input_slots
         self.output_spec = output_spec  # nested structure of specs
         self.variables = list(tracer.variables.values())
         self.optimizers = list(tracer.optimizers)
         self.generators = list(tracer.generators.values())
-        self._output = _builder(output_spec)
         # The seeds of "ones" steps as constants, so that the traced arrays can go.
         self._steps = [step + (np.ones_like(plain(tracer.arrays[step[2]])),)
                        if step[0] == "ones" else step for step in tracer.steps]
@@ -420,7 +421,7 @@ class Plan:
             if len(self._bodies) >= MAX_PLANS:  # bounded, as the plans themselves
                 self._bodies.clear()
             body = self._bodies[door] = _straight_line(
-                self._steps, self.n, self.input_slots, self._output,
+                self._steps, self.input_slots, self.output_spec,
                 _door_skips(self._steps, self.input_slots, door), self._direct)
         return body
 
@@ -542,21 +543,21 @@ def _flat_target(step):
     return slab.grad, [part.grad.reshape(shape) for part, shape in zip(slab.parts, slab.shapes)]
 
 
-def _straight_line(steps, n, input_slots, output, skips=frozenset(), direct=None):
+def _straight_line(steps, input_slots, output_spec, skips=frozenset(), direct=None):
     """The recorded steps as one generated Python function ``body(*inputs) -> outputs``, one
-    line per op call (``v[5], v[6] = c3(v[0], c4.value, c5.value, activation=c6)``...),
-    over a list ``v`` of ``n`` slots that starts with the inputs in their slots and ends in
-    ``output(v)``.
+    line per op call (``(v5, v7), (v6, v8) = c3(v0, c4.value, c5.value, activation=c6)``...),
+    each slot a local variable ``v<slot>``, the inputs its parameters.
 
     The replay of a small network is dominated by the Python between the NumPy calls: one
     closure per step, argument lists built per call, a lambda per Variable read. Written out
     as straight-line code, each step is a direct call with its argument slots and constants
-    fixed in the source, in one frame. It calls exactly the functions the tape called, with
-    the same arguments, in the same order (same results bit for bit), with two differences
-    that change no value: check ops in ``skips`` get ``check=False`` (their input was checked
-    whole before), and vjps and accumulations whose gradients are in ``direct`` write them
-    with ``out=`` into the optimizer's flat buffer (no copy before the update). ``apply``
-    steps are one call each of a closure (``_apply_step``)."""
+    fixed in the source, in one frame, its results unpacked into locals. It calls exactly the
+    functions the tape called, with the same arguments, in the same order (same results bit
+    for bit), with two differences that change no value: check ops in ``skips`` get
+    ``check=False`` (their input was checked whole before), and vjps and accumulations whose
+    gradients are in ``direct`` write them with ``out=`` into the optimizer's flat buffer (no
+    copy before the update). ``apply`` steps are one call each of a closure
+    (``_apply_step``)."""
     direct = direct or {}
     consts: dict = {}
 
@@ -567,10 +568,14 @@ def _straight_line(steps, n, input_slots, output, skips=frozenset(), direct=None
 
     def arg(kind, x):
         if kind == _SLOT:
-            return f"v[{x}]"
+            return f"v{x}"
         if kind == _VAR:
             return f"{const(x)}.value"  # read at each replay: updates are seen
         return const(x)
+
+    def targets(slots):  # the left side of an unpacking: one name per result, _ if unused
+        names = [f"v{d}" if d is not None else "_" for d in slots]
+        return names[0] + "," if len(names) == 1 else ", ".join(names)
 
     lines = []
     for index, step in enumerate(steps):
@@ -582,43 +587,37 @@ def _straight_line(steps, n, input_slots, output, skips=frozenset(), direct=None
                              + (["check=False"] if index in skips else []))
             call = f"{const(fn)}({call})"
             if multi:
-                outs = "".join(f"v[{o}], " for o in out_slots)
-                vjps = "".join(f"v[{o}], " for o in vjp_slots)
-                lines.append(f"({outs}), ({vjps}) = {call}")
+                lines.append(f"({targets(out_slots)}), ({targets(vjp_slots)}) = {call}")
             else:
-                lines.append(f"v[{out_slots[0]}], v[{vjp_slots[0]}] = {call}")
+                lines.append(f"v{out_slots[0]}, v{vjp_slots[0]} = {call}")
         elif kind == "vjp":
             _, vslot, gslot, needs, dests = step
-            pairs = [(i, d) for i, d in enumerate(dests) if d is not None]
             outs = [direct.get(d) for d in dests]
             out = f", out={const(tuple(outs))}" if any(o is not None for o in outs) else ""
-            lines.append(f"r = v[{vslot}](v[{gslot}], {const(needs)}{out})")
-            lines += [f"v[{d}] = r[{i}]" for i, d in pairs]
+            lines.append(f"{targets(dests)} = v{vslot}(v{gslot}, {const(needs)}{out})")
         elif kind == "add":
             _, a, b, out = step
             if out in direct:  # the same sum, written where the update reads it
-                lines.append(f"v[{out}] = {const(np.add)}(v[{a}], v[{b}], "
-                             f"out={const(direct[out])})")
+                lines.append(f"v{out} = {const(np.add)}(v{a}, v{b}, out={const(direct[out])})")
             else:
-                lines.append(f"v[{out}] = v[{a}] + v[{b}]")
+                lines.append(f"v{out} = v{a} + v{b}")
         elif kind == "ones":
             _, src, out, seed = step
             # A copy of the traced seed (np.ones_like and np.ones are Python functions); the
             # guard keeps ones_like's meaning should the target's shape or dtype ever differ.
             ones = const(seed)
-            lines.append(f"s = v[{src}]")
-            lines.append(f"v[{out}] = {ones}.copy() if s.shape == {ones}.shape and s.dtype "
-                         f"== {ones}.dtype else {const(np.ones_like)}(s)")
+            lines.append(f"v{out} = {ones}.copy() if v{src}.shape == {ones}.shape and "
+                         f"v{src}.dtype == {ones}.dtype else {const(np.ones_like)}(v{src})")
         elif kind == "set":
             _, (k, x), out = step
-            lines.append(f"v[{out}] = {const(np.asarray)}({arg(k, x)})")
+            lines.append(f"v{out} = {const(np.asarray)}({arg(k, x)})")
         elif kind == "apply":
-            lines.append(f"{const(_apply_step(step, direct))}(v)")
+            grads = ", ".join("None" if k != _SLOT else f"v{x}" for k, x in step[2])
+            lines.append(f"{const(_apply_step(step, direct))}({grads})")
         else:
             raise AssertionError(kind)
-    params = ", ".join(f"i{k}" for k in range(len(input_slots)))
-    head = [f"v = [None] * {n}"] + [f"v[{s}] = i{k}" for k, s in enumerate(input_slots)]
-    lines = head + lines + [f"return {const(output)}(v)"]
+    lines.append(f"return {_output_expression(output_spec, const)}")
+    params = ", ".join(f"v{s}" for s in input_slots)
     source = f"def body({params}):\n" + "".join(f"    {line}\n" for line in lines)
     namespace = dict(consts)
     exec(compile(source, "<tinykeras replay plan>", "exec"), namespace)  # noqa: S102
@@ -627,9 +626,30 @@ def _straight_line(steps, n, input_slots, output, skips=frozenset(), direct=None
     return body
 
 
+def _output_expression(spec, const) -> str:
+    """Python source building the outputs of ``spec`` from the slot locals (fit's tuple of
+    two Tensors becomes ``c9([c10(v18), c10(v10)])``)."""
+    from tinykeras.autodiff.tensor import wrap
+
+    kind = spec[0]
+    if kind in ("tensor", "array"):
+        k, x = spec[1]
+        value = f"v{x}" if k == _SLOT else (f"{const(x)}.value" if k == _VAR else const(x))
+        return f"{const(wrap)}({value})" if kind == "tensor" else value
+    if kind == "seq":
+        items = "".join(f"{_output_expression(s, const)}, " for s in spec[2])
+        return f"{const(spec[1])}([{items}])"
+    if kind == "dict":
+        items = "".join(f"{const(k)}: {_output_expression(s, const)}, "
+                        for k, s in spec[1].items())
+        return f"{{{items}}}"
+    return const(spec[1])  # "const"
+
+
 def _apply_step(step, direct):
-    """An ``apply`` step as a closure ``f(vals)``: the optimizer update, with its flat-buffer
-    fast path chosen once (the other steps are lines of ``_straight_line``)."""
+    """An ``apply`` step as a closure ``f(*gradients)`` (one per recorded gradient, None where
+    there was none): the optimizer update, with its flat-buffer fast path chosen once (the
+    other steps are lines of ``_straight_line``)."""
     _, optimizer, gspecs, variables = step
     slots = [x if k == _SLOT else None for k, x in gspecs]
     target = _flat_target(step)
@@ -639,62 +659,30 @@ def _apply_step(step, direct):
         # vjps), then the update (what optimizer.apply does after its checks, which the
         # trace already passed for these shapes).
         grad, views = target
-        copies = [(views[i], s) for i, s in enumerate(slots) if s not in direct]
+        copies = [(views[i], i) for i, s in enumerate(slots) if s not in direct]
         whole = len(copies) == len(slots)  # nothing written directly: one concatenate
 
-        def apply_flat(vals):
+        def apply_flat(*grads):
             if CAPTURE:  # verifying: hand the gradients over instead of updating
-                CAPTURE[-1].append(_copies([vals[s] for s in slots]))
+                CAPTURE[-1].append(_copies(grads))
                 return
             if optimizer._packed.slabs[0].grad is not grad:  # rebuilt since the trace
-                optimizer.apply([vals[s] for s in slots], variables)
+                optimizer.apply(list(grads), variables)
                 return
             if whole:
-                np.concatenate([vals[s].ravel() for s in slots], out=grad, casting="same_kind")
+                np.concatenate([g.ravel() for g in grads], out=grad, casting="same_kind")
             else:
-                for view, s in copies:
-                    np.copyto(view, vals[s], casting="same_kind")
+                for view, i in copies:
+                    np.copyto(view, grads[i], casting="same_kind")
             optimizer.apply_buffered()
         return apply_flat
 
-    def apply(vals):
-        grads = [None if s is None else vals[s] for s in slots]
+    def apply(*grads):
         if CAPTURE:  # verifying: hand the gradients over instead of updating
             CAPTURE[-1].append(_copies(grads))
             return
-        optimizer.apply(grads, variables)
+        optimizer.apply(list(grads), variables)
     return apply
-
-
-def _builder(spec):
-    """A function ``vals -> outputs`` for an output spec (fit's tuple of two Tensors without
-    the recursion of ``_build``)."""
-    if spec[0] == "seq" and all(s[0] == "tensor" and s[1][0] == _SLOT for s in spec[2]):
-        from tinykeras.autodiff.tensor import wrap
-
-        slots, kind = [s[1][1] for s in spec[2]], spec[1]
-        return lambda vals: kind([wrap(vals[i]) for i in slots])
-    return lambda vals: _build(spec, vals)
-
-
-def _build(spec, vals):
-    kind = spec[0]
-    if kind == "tensor":
-        from tinykeras.autodiff.tensor import wrap
-
-        return wrap(_value(spec[1], vals))
-    if kind == "array":
-        return _value(spec[1], vals)
-    if kind == "seq":
-        return spec[1](_build(s, vals) for s in spec[2])
-    if kind == "dict":
-        return {k: _build(s, vals) for k, s in spec[1].items()}
-    return spec[1]  # "const"
-
-
-def _value(s, vals):
-    k, x = s
-    return vals[x] if k == _SLOT else (x.value if k == _VAR else x)
 
 
 # -- tracing a call ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from tinykeras import distribute
 from tinykeras import losses as losses_module
 from tinykeras import metrics as metrics_module
 from tinykeras import optimizers as optimizers_module
-from tinykeras.autodiff import GradientTape, op
+from tinykeras.autodiff import GradientTape, math_ops, op
 from tinykeras.autodiff import plan as plan_module
 from tinykeras.backend import global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
@@ -66,6 +66,7 @@ class Trainer:
         self._jit_mode = "auto"
         self._learn = None  # _tape_step, traced unless jit_compile=False (see _prepare_training)
         self._train_fn = None
+        self._judge = None  # _test_core, traced like _learn (see _prepare_eval)
         self._structure_key = None
 
     # -- compile -------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class Trainer:
         self.jit_compile = self._jit_mode != "off"
         self.run_eagerly = run_eagerly
         self._distribution = distribute.distribution()  # compiled in a strategy's scope()
-        self._learn = self._train_fn = None
+        self._learn = self._train_fn = self._judge = None
         self.compiled = True
         self.stop_training = False
         self._loss_total = 0.0
@@ -155,11 +156,16 @@ class Trainer:
 
     def test_step(self, x, y, sample_weight=None):
         """Compute the loss of one batch without training; update the metrics."""
-        y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        loss, y_pred = self._judge(x, y, sample_weight)
         if self._metric_ids:
             self._update_metrics(y, y_pred, sample_weight)
         return float(loss.value)
+
+    def _test_core(self, x, y, sample_weight=None):
+        """The forward pass and the loss of one batch, without a tape (traced and replayed
+        as ``_tape_step`` is, unless ``jit_compile=False``)."""
+        y_pred = self(x, training=False)
+        return self.compute_loss(x, y, y_pred, sample_weight), y_pred
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
         """Return the compiled loss plus every regularization penalty, as a scalar Tensor."""
@@ -177,8 +183,9 @@ class Trainer:
         if self._loss_weight is not None:
             loss = loss * self._loss_weight
         if self._regularized or tracking.any_added():
-            for penalty in self.losses:
-                loss = loss + penalty
+            penalties = self.losses
+            if penalties:  # loss + p1 + p2 + ..., in this order, as one op
+                loss = math_ops._add_in_order(loss, *penalties)
         return loss
 
     def _update_metrics(self, y, y_pred, sample_weight):
@@ -432,16 +439,20 @@ class Trainer:
             current_logs = partial(dist.logs, self)
             batch_end = batch_logs = dist.agree(batch_end)  # a collective: all ranks or none
         cbs.call("on_test_begin", {})
-        for step, batch in enumerate(source.epoch()):
-            if batch_begin:
-                cbs.call("on_test_batch_begin", step, {})
-            xb, yb, swb = self._prepare_batch(batch) if iterable else batch
-            if len(xb):  # an MPI rank's share of a small batch may be empty
-                loss = self.test_step(xb, yb, swb)
-                self._loss_total += loss * len(xb)
-                self._loss_count += len(xb)
-            if batch_end:
-                cbs.call("on_test_batch_end", step, current_logs() if batch_logs else None)
+        # Labels checked whole at the door (arrays): a replayed step need not check each batch.
+        door = None if iterable else self._door(source.x)
+        with plan_module.checked_inputs((self._judge,), door):
+            for step, batch in enumerate(source.epoch()):
+                if batch_begin:
+                    cbs.call("on_test_batch_begin", step, {})
+                xb, yb, swb = self._prepare_batch(batch) if iterable else batch
+                if len(xb):  # an MPI rank's share of a small batch may be empty
+                    loss = self.test_step(xb, yb, swb)
+                    self._loss_total += loss * len(xb)
+                    self._loss_count += len(xb)
+                if batch_end:
+                    cbs.call("on_test_batch_end", step,
+                             current_logs() if batch_logs else None)
         logs = current_logs()
         cbs.call("on_test_end", logs)
         return logs
@@ -575,6 +586,17 @@ class Trainer:
         self._regularized = any(v.regularizer is not None for v in self.weights) or any(
             getattr(layer, "activity_regularizer", None) for layer in self._flat_layers()
         )
+        # What a replayed test step depends on besides its arrays: the weights it reads and
+        # whether penalties join the loss.
+        self._eval_key = (self._regularized, tuple(map(id, self.weights)))
+        if self._judge is None:
+            mode = "off" if self.run_eagerly else self._jit_mode
+            self._judge = self._test_core if mode == "off" else plan_module.TracedFunction(
+                self._test_core, mode, key=self._get_eval_key,
+                name=f"the test step of model '{self.name}'")
+
+    def _get_eval_key(self):
+        return self._eval_key
 
     def _convert_inputs(self, x):
         """Validate and convert ``x`` once (the functional API takes a list of inputs)."""

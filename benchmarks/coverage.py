@@ -216,11 +216,18 @@ def fit_lean(row, x, y, epochs, batch, _jit=None):
                 for moment in (m, v):
                     moment[np.abs(moment) < 1e-30] = 0
         if row == "validation":
-            a = x[n_train:]
-            for k in range(n_layers):
-                z = a @ views[2 * k] + views[2 * k + 1]
-                a = (np.maximum(z, 0) if act == "relu" else _sigmoid(z)) if k < n_layers - 1 \
-                    else z
+            # The validation loss, as fit reports val_loss, in batches of the same size as
+            # fit's (one 200-row matmul would use both BLAS threads, whose timing swings 4x
+            # on a shared machine when the other core is busy).
+            val_loss = 0.0
+            for i in range(n_train, len(x), batch):
+                a, yv = x[i:i + batch], y[i:i + batch]
+                for k in range(n_layers):
+                    z = a @ views[2 * k] + views[2 * k + 1]
+                    a = (np.maximum(z, 0) if act == "relu" else _sigmoid(z)) \
+                        if k < n_layers - 1 else z
+                val_loss += float(np.sum(np.maximum(a, 0) - a * yv
+                                         + np.log1p(np.exp(-np.abs(a)))))
     return time.perf_counter() - begin
 
 

@@ -62,11 +62,17 @@ class World:
         self.functional.compile(optimizer="sgd", loss="mse")
         self.opt = optimizers.Adam(0.1)
         self.opt.apply_gradients([(np.ones((2, 3)), self.var)])
+        first, second = Input(shape=(4,), name="first"), Input(shape=(2,), name="second")
+        merged = tk.layers.Concatenate()([first, second])
+        self.two_inputs = tk.Model([first, second], Dense(1, name="joined")(merged),
+                                   name="two_inputs")
+        self.two_inputs.compile(optimizer="adam", loss="mse")
+        self.two_inputs.fit([self.x, self.x[:, :2]], self.y, epochs=1, batch_size=10, verbose=0)
 
     def objects(self):
         """What a refused call must leave unchanged."""
         return (self.model, self.multi, self.sparse, self.unbuilt, self.fresh, self.onehot,
-                self.noloss, self.functional, self.stop, self.var, self.opt)
+                self.noloss, self.functional, self.two_inputs, self.stop, self.var, self.opt)
 
     def still_works(self):
         """Every model trains and predicts after the refusal (nothing is broken for good)."""
@@ -715,6 +721,141 @@ NEW_CASES = [
         [np.ones((2, 3)), np.ones((2, 3, 1))]), Arg, "concatenate"),
 ]
 CASES += NEW_CASES
+
+
+class _Shards(tk.utils.PyDataset):
+    """A PyDataset of four (x, y) batches with ``features`` columns; ``length`` overrides len."""
+
+    def __init__(self, features=4, length=4, **kwargs):
+        super().__init__(**kwargs)
+        self.features, self.length = features, length
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, i):
+        return np.ones((5, self.features), "float32"), np.zeros((5, 1), "float32")
+
+
+def _mapped(name, value_at=None):
+    """A float64 .npy of 20 rows and 4 features, opened memory-mapped (the model reads float32)."""
+    x = np.random.default_rng(0).random((20, 4))
+    if value_at is not None:
+        x[value_at[0]] = value_at[1]
+    np.save(TMP / name, x)
+    return np.load(TMP / name, mmap_mode="r")
+
+
+def _ds():
+    return tk.data.Dataset.from_tensor_slices(np.arange(6.0))
+
+
+ROBUSTNESS_CASES = [
+    # -- several inputs, memory-mapped data, data sources -----------------------------------------
+    C("Model.fit (2 inputs)", "inputs of 20 and 10 rows", lambda w: w.two_inputs.fit(
+        [w.x, w.x[:10, :2]], w.y, verbose=0), Arg, r"x\[0\] sizes: 20, x\[1\] sizes: 10"),
+    C("Model.fit (2 inputs)", "a NaN in the second input", lambda w: w.two_inputs.fit(
+        [w.x, _with(w.x[:, :2], (6, 1), np.nan)], w.y, verbose=0), NonFinite,
+      r"`x\[1\]`.*row 6, column 1"),
+    C("Model.predict (2 inputs)", "no rows", lambda w: w.two_inputs.predict(
+        [w.x[:0], w.x[:0, :2]], verbose=0), Arg, r"`x\[0\]` has no samples"),
+    C("Model.evaluate (2 inputs)", "inputs of 20 and 19 rows", lambda w: w.two_inputs.evaluate(
+        [w.x, w.x[1:, :2]], w.y, verbose=0), Arg, "x\\[1\\] sizes: 19"),
+    C("fit (memmap)", "a float64 .npy with a NaN at row 4, column 2", lambda w: w.model.fit(
+        _mapped("nan.npy", ((4, 2), np.nan)), w.y, verbose=0), NonFinite,
+      "`x`.*row 4, column 2"),
+    C("fit (memmap)", "a float64 .npy with 1e300 (infinite in float32)", lambda w: w.model.fit(
+        _mapped("huge.npy", ((3, 0), 1e300)), w.y, verbose=0), NonFinite,
+      r"1e\+300 \(too large for float32.*row 3, column 0"),
+    C("fit (Dataset)", "validation_data batches with 2 features", lambda w: w.model.fit(
+        tk.data.Dataset.from_tensor_slices((w.x, w.y)).batch(5), verbose=0,
+        validation_data=tk.data.Dataset.from_tensor_slices((w.x[:, :2], w.y)).batch(5)), Arg,
+      r"value 4.*`validation_data\[0\]`"),
+    C("fit (Dataset)", "validation_data of 2 features for an unbuilt model", lambda w: (
+        w.unbuilt.fit(tk.data.Dataset.from_tensor_slices((w.x, w.y)).batch(5), verbose=0,
+                      validation_data=tk.data.Dataset.from_tensor_slices(
+                          (w.x[:, :2], w.y)).batch(5))), Arg,
+      r"`validation_data` yields samples of shape \(2,\).*\(4,\)"),
+    C("fit (PyDataset)", "shuffled batches with 2 features", lambda w: w.model.fit(
+        _Shards(features=2), shuffle=True, verbose=0), Arg, "expected axis -1"),
+    C("fit (PyDataset)", "__len__ returning -1", lambda w: w.model.fit(
+        _Shards(length=-1), verbose=0), Arg, "__len__ must return"),
+    # -- tf.data arguments ------------------------------------------------------------------------
+    C("Dataset.batch", "batch_size='2'", lambda w: _ds().batch("2"), Arg, "`batch_size`"),
+    C("Dataset.batch", "batch_size=2.5", lambda w: _ds().batch(2.5), Arg, "`batch_size`"),
+    C("Dataset.shuffle", "buffer_size=None", lambda w: _ds().shuffle(None), Arg,
+      "`buffer_size`"),
+    C("Dataset.take", "count='a'", lambda w: _ds().take("a"), Arg, "`count`"),
+    C("Dataset.take", "count=1.5", lambda w: _ds().take(1.5), Arg, "`count`"),
+    C("Dataset.skip", "count=None", lambda w: _ds().skip(None), Arg, "`count`"),
+    C("Dataset.repeat", "count='x'", lambda w: _ds().repeat("x"), Arg, "`count`"),
+    C("Dataset.map", "map_func=42", lambda w: _ds().map(42), Typ, "`map_func`"),
+    C("Dataset.filter", "predicate=None", lambda w: _ds().filter(None), Typ, "`predicate`"),
+    C("Dataset.prefetch", "buffer_size=-5", lambda w: _ds().prefetch(-5), Arg,
+      "`buffer_size`"),
+    C("Dataset.range", "'a'", lambda w: tk.data.Dataset.range("a"), Arg, "Dataset.range"),
+    C("Dataset.range", "step 0", lambda w: tk.data.Dataset.range(0, 5, 0), Arg, "`step`"),
+    C("Dataset.zip", "an int", lambda w: tk.data.Dataset.zip(3), Typ, "must be a Dataset"),
+    C("Dataset.from_generator", "a generator object, not its function", lambda w: (
+        tk.data.Dataset.from_generator(iter([1]))), Typ, "`generator`"),
+    C("Dataset.unbatch", "elements that are scalars", lambda w: list(_ds().unbatch()), Arg,
+      "batch axis"),
+    # -- ops and tf.* beyond the shapes: NumPy's own refusals, named -------------------------------
+    C("ops.split", "5 rows into 2 equal parts", lambda w: tk.ops.split(np.ones(5), 2), Arg,
+      "ops.split.*equal division"),
+    C("ops.log", "a string", lambda w: tk.ops.log("x"), Typ, "ops.log"),
+    C("ops.tile", "repeats=-1", lambda w: tk.ops.tile(np.ones(2), -1), Arg, "ops.tile"),
+    C("ops.pad", "pad_width of 3 numbers", lambda w: tk.ops.pad(np.ones(2), [[1, 2, 3]]), Arg,
+      "ops.pad"),
+    C("ops.arange", "step=0", lambda w: tk.ops.arange(0, 5, 0), Arg, "`step` must not be 0"),
+    C("ops.ones", "shape=(-2,)", lambda w: tk.ops.ones((-2,)), Arg, "`shape`"),
+    C("ops.full", "shape=('a',)", lambda w: tk.ops.full(("a",), 1.0), Arg, "`shape`"),
+    C("ops.zeros", "shape=2.5", lambda w: tk.ops.zeros(2.5), Arg, "`shape`"),
+    C("ops.nn.relu", "a string", lambda w: tk.ops.nn.relu("a"), Arg, "ops.relu"),
+    C("ops.top_k", "k=5 of 3", lambda w: tk.ops.top_k(np.ones(3), 5), Arg, "`k`"),
+    C("ops.convert_to_tensor", "ragged lists", lambda w: tk.ops.convert_to_tensor([[1], [1, 2]]),
+      Arg, "ops.convert_to_tensor"),
+    C("ops.linalg.norm", "ord='banana'", lambda w: tk.ops.linalg.norm(np.ones(3), ord="banana"),
+      Arg, "ord='banana'"),
+    C("ops.argmax", "axis=3 of a 2-D array", lambda w: tk.ops.argmax(np.ones((2, 2)), axis=3),
+      Arg, "axis 3 is out of bounds"),
+    C("tf.argmax", "axis=3 of a 2-D array", lambda w: tk.argmax(np.ones((2, 2)), axis=3), Arg,
+      "tf.argmax"),
+    C("tf.math.argmax", "axis=-3 of a 2-D array", lambda w: tk.math.argmax(np.ones((2, 2)),
+                                                                           axis=-3), Arg,
+      "tf.argmax"),
+    # -- files, exports and helpers --------------------------------------------------------------
+    C("Model.save", "filepath=3", lambda w: w.model.save(3), Typ, "`filepath`"),
+    C("Model.save", "a folder that does not exist", lambda w: w.model.save(
+        str(TMP / "missing" / "m.keras")), Arg, "does not exist. Create it first"),
+    C("Model.save", "overwrite='maybe'", lambda w: w.model.save(str(TMP / "o.keras"),
+                                                                  overwrite="maybe"), Arg,
+      "`overwrite`"),
+    C("Model.save_weights", "filepath=3", lambda w: w.model.save_weights(3), Typ, "`filepath`"),
+    C("Model.load_weights", "filepath=None", lambda w: w.model.load_weights(None), Typ,
+      "`filepath`"),
+    C("saving.load_model", "compile='yes'", lambda w: tk.saving.load_model(
+        str(TMP / "any.keras"), compile="yes"), Arg, "`compile`"),
+    C("models.model_from_json", "an int", lambda w: tk.models.model_from_json(3), Typ,
+      "`json_string`"),
+    C("Model.export", "filepath=3", lambda w: w.model.export(3), Typ, "`filepath`"),
+    C("Model.export", "an unbuilt model", lambda w: w.unbuilt.export(str(TMP / "m.onnx")), Arg,
+      "not built"),
+    C("callbacks.TensorBoard", "log_dir=3", lambda w: tk.callbacks.TensorBoard(log_dir=3), Typ,
+      "`log_dir`"),
+    C("utils.plot_model", "an int", lambda w: tk.utils.plot_model(3), Typ, "`model`"),
+    C("Model.summary", "line_length=-1", lambda w: w.model.summary(line_length=-1), Arg,
+      "`line_length`"),
+    C("wrappers.SKLearnRegressor.fit", "fit_kwargs=3", lambda w: _sklearn_regressor(
+        fit_kwargs=3).fit(w.x, w.y[:, 0]), Typ, "`fit_kwargs`"),
+]
+CASES += ROBUSTNESS_CASES
+
+
+def _sklearn_regressor(**kwargs):
+    from tinykeras.wrappers import SKLearnRegressor
+
+    return SKLearnRegressor(model=lambda X, y: None, **kwargs)
 
 
 def _tape_grad(target, sources=None):

@@ -136,3 +136,32 @@ def test_validation_split_float_is_keras_s_last_rows_and_the_opt_in_split_is_str
         tk.utils.ValidationSplit(1.5)
     onehot = np.eye(3)[np.arange(30) % 3]
     assert np.bincount(np.argmax(onehot[split.indices(onehot, 30)[1]], 1)).tolist() == [2, 2, 2]
+
+
+def test_a_bad_batch_mid_stream_stops_training_saying_where_and_keeps_the_steps_before():
+    from tinykeras.callbacks import Callback
+    from tinykeras.errors import NonFiniteInputError
+
+    class Recorder(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.weights = self.model.get_weights()
+
+    x = np.random.default_rng(0).random((8, 3)).astype("float32")
+    y = np.zeros((8, 1), "float32")
+    bad = x.copy()
+    bad[2, 1] = np.nan
+    model = tk.Sequential([tk.Input((3,)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    recorder = Recorder()
+    with pytest.raises(NonFiniteInputError, match=r"Batch 2 of epoch 1 .*row 2, column 1.*"
+                                                  r"keeps the weights of the batches before"):
+        model.fit(iter([(x, y), (x, y), (bad, y), (x, y)]), verbose=0, callbacks=[recorder])
+    assert int(model.optimizer.iterations.numpy()) == 2  # batches 0 and 1 trained, 2 did not
+    for kept, now in zip(recorder.weights, model.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+
+
+def test_dataset_skip_minus_one_skips_everything_as_tensorflow():
+    ds = tk.data.Dataset.range(5)
+    assert list(ds.skip(-1)) == [] and len(ds.skip(-1)) == 0
+    assert [int(v) for v in ds.skip(3)] == [3, 4]

@@ -169,7 +169,8 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     a step that gathers with computed indices can be traced by ``tf.function``.
     """
     if batch_dims:
-        raise ValueError(f"gather_nd: only batch_dims=0 is supported. Received {batch_dims}.")
+        raise InvalidArgumentError(
+            f"gather_nd: only batch_dims=0 is supported. Received {batch_dims}.")
     params, indices = _tensor(params), _tensor(indices)
     depth = indices.shape[-1]
     inner = tuple(params.shape[depth:])
@@ -530,3 +531,24 @@ __all__ = [
     "saved_model", "shape", "sigmoid", "sign", "softmax", "sort", "sqrt", "square", "squeeze",
     "stack", "subtract", "tanh", "transpose", "uint8", "version", "where", "zeros", "zeros_like",
 ]
+
+
+def _guard_public_functions():
+    """Every ``tf.*`` function defined here (also inside ``tf.nn``, ``tf.math``...) refuses
+    NumPy's and Python's own errors as tinykeras errors naming it (ops/_scope.py)."""
+    from tinykeras.ops._scope import _refusing
+
+    here = globals()
+    guarded = {}
+    for name in __all__:
+        fn = here[name]
+        if isinstance(fn, types.FunctionType) and fn.__module__ == __name__ and \
+                name != "function":
+            guarded[fn] = here[name] = _refusing(name, fn, prefix="tf")
+    for space in (nn, math, linalg, random):
+        for key, value in list(vars(space).items()):
+            if isinstance(value, types.FunctionType) and value in guarded:
+                setattr(space, key, guarded[value])
+
+
+_guard_public_functions()

@@ -12,6 +12,7 @@ from tinykeras.autodiff.core import op
 from tinykeras.autodiff.dtypes import as_dtype, raw
 from tinykeras.backend import global_rng
 from tinykeras.backend import set_random_seed as set_seed  # noqa: F401 - tf.random.set_seed
+from tinykeras.errors import InvalidArgumentError
 
 
 class SeedGenerator:
@@ -81,7 +82,8 @@ def uniform(shape, minval=0.0, maxval=None, dtype=None, seed=None, name=None):
     dtype = as_dtype(dtype)
     if np.dtype(dtype).kind in "iu":
         if maxval is None:
-            raise ValueError("`maxval` must be given for integer dtypes, as in TensorFlow.")
+            raise InvalidArgumentError(
+                "`maxval` must be given for integer dtypes, as in TensorFlow.")
         return randint(shape, minval, maxval, dtype=dtype, seed=seed)
     maxval = 1.0 if maxval is None else maxval
     return _draw(kind="uniform", shape=_shape(shape), dtype=as_dtype(dtype), seed=seed,
@@ -130,7 +132,7 @@ def _dropout(x, rate=0.5, noise_shape=None, seed=None):
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """Zero each entry with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
     if not 0 <= rate < 1:
-        raise ValueError(f"Argument `rate` must be in [0, 1). Received: rate={rate}")
+        raise InvalidArgumentError(f"Argument `rate` must be in [0, 1). Received: rate={rate}")
     return _dropout(inputs, rate=float(rate), noise_shape=None if noise_shape is None else
                     _shape(noise_shape), seed=seed)
 

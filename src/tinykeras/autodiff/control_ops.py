@@ -190,7 +190,7 @@ def custom_gradient(f):
                 if not isinstance(grads, (list, tuple)):
                     grads = (grads,)
                 if len(grads) != len(arrays):
-                    raise ValueError(
+                    raise InvalidArgumentError(
                         f"The gradient function of `{getattr(f, '__name__', 'f')}` returned "
                         f"{len(grads)} gradients for {len(arrays)} inputs; return one per input.")
                 return tuple(None if gi is None else np.asarray(raw(gi)) for gi in grads)
@@ -291,7 +291,7 @@ def rearrange(tensor, pattern, **axes_lengths):
     groups_in = _groups(left)
     shape = np.shape(raw(tensor))
     if len(groups_in) != len(shape):
-        raise ValueError(f"Pattern {pattern!r} has {len(groups_in)} input axes, but the "
+        raise InvalidArgumentError(f"Pattern {pattern!r} has {len(groups_in)} input axes, but the "
                          f"tensor has shape {shape}.")
     sizes = dict(axes_lengths)
     for group, n in zip(groups_in, shape):
@@ -300,8 +300,9 @@ def rearrange(tensor, pattern, **axes_lengths):
         if len(unknown) == 1:
             sizes[unknown[0]] = n // known
         elif unknown:
-            raise ValueError(f"Cannot infer the sizes of {unknown} in pattern {pattern!r}; "
-                             "pass them as keyword arguments.")
+            raise InvalidArgumentError(
+                f"Cannot infer the sizes of {unknown} in pattern {pattern!r}; "
+                "pass them as keyword arguments.")
     flat_in = [a for g in groups_in for a in g]
     x = m.reshape(tensor, tuple(sizes[a] for a in flat_in))
     groups_out = _groups(right)

@@ -5,6 +5,8 @@ Created arrays are constants (no gradient), except ``tril``/``triu``/``diag``/``
 Default dtypes follow Keras 3: floatx for floats, int32 for integer ranges.
 """
 
+import operator
+
 import numpy as np
 
 from tinykeras.autodiff import math_ops as m
@@ -12,12 +14,22 @@ from tinykeras.autodiff.core import op
 from tinykeras.autodiff.dtypes import as_dtype, constant, raw, result_type
 from tinykeras.autodiff.tensor import Tensor
 from tinykeras.backend.config import floatx
+from tinykeras.errors import InvalidArgumentError
 
 
 def _shape(shape):
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(raw(d)) for d in raw(shape))
+    dims = [shape] if isinstance(shape, (int, np.integer)) else raw(shape)
+    try:  # ints, NumPy ints and 0-d integer tensors; not bools, floats or strings
+        dims = [None if isinstance(d, (bool, np.bool_)) else operator.index(raw(d))
+                for d in dims]
+    except TypeError:
+        dims = [None]
+    if None in dims or any(d < 0 for d in dims):
+        raise InvalidArgumentError(
+            f"Argument `shape` must be a tuple of non-negative integers, such as (2, 3). "
+            f"Received: shape={shape!r}"
+        )
+    return tuple(dims)
 
 
 def zeros(shape, dtype=None):
@@ -84,6 +96,8 @@ def arange(start, stop=None, step=None, dtype=None):
     if stop is None:
         start, stop = 0, start
     step = 1 if step is None else step
+    if np.all(raw(step) == 0):
+        raise InvalidArgumentError("ops.arange: argument `step` must not be 0. Received: step=0")
     if dtype is None:
         dtype = result_type(*(raw(v) for v in (start, stop, step)))
     return constant(np.arange(raw(start), raw(stop), raw(step), dtype=as_dtype(dtype)))

@@ -11,6 +11,7 @@ import numpy as np
 from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff.core import op
 from tinykeras.autodiff.dtypes import constant, promote, raw, to_float
+from tinykeras.errors import InvalidArgumentError
 
 
 def _t(a):
@@ -340,5 +341,6 @@ def _matrix_norm(x, ord, axes, keepdims):  # noqa: A002
         if keepdims:
             out = m.expand_dims(m.expand_dims(out, min(r, c)), max(r, c))
         return out
-    raise ValueError(f"Invalid norm order for matrices: ord={ord!r}. Expected None, 'fro', "
-                     "'nuc', 1, -1, 2, -2, inf or -inf.")
+    raise InvalidArgumentError(
+        f"Invalid norm order for matrices: ord={ord!r}. Expected None, 'fro', "
+        "'nuc', 1, -1, 2, -2, inf or -inf.")

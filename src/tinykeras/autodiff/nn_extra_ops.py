@@ -12,6 +12,7 @@ from tinykeras.autodiff import reduce_ops as r
 from tinykeras.autodiff.core import op
 from tinykeras.autodiff.dtypes import as_dtype, constant, named, promote, raw, to_float
 from tinykeras.backend.config import epsilon as _epsilon
+from tinykeras.errors import InvalidArgumentError
 
 
 def _act(name, doc):
@@ -269,7 +270,7 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
 def normalize(x, axis=-1, order=2, epsilon=None):
     """``x / max(norm(x, order), epsilon)`` along ``axis``."""
     if not isinstance(order, int) or order < 1:
-        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+        raise InvalidArgumentError(f"Argument `order` must be an int >= 1. Received: order={order}")
     from tinykeras.autodiff.linalg_ops import norm
 
     x = to_float(x)

@@ -14,6 +14,7 @@ from tinykeras.autodiff.core import op
 from tinykeras.autodiff.dtypes import constant, promote, raw, result_type, to_float
 from tinykeras.autodiff.math_ops import _restore
 from tinykeras.autodiff.tensor import Tensor
+from tinykeras.errors import InvalidArgumentError
 
 
 def _axis(axis):
@@ -232,8 +233,9 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     elif method == "midpoint":
         frac = np.where(hi > lo, 0.5, 0.0)
     elif method != "linear":
-        raise ValueError("`method` must be one of 'linear', 'lower', 'higher', 'midpoint' or "
-                         f"'nearest'. Received: method={method!r}")
+        raise InvalidArgumentError(
+            "`method` must be one of 'linear', 'lower', 'higher', 'midpoint' or "
+            f"'nearest'. Received: method={method!r}")
     lo_v = s.take(ordered, lo, axis=ax)
     hi_v = s.take(ordered, hi, axis=ax)
     fr = frac.astype(np.asarray(raw(ordered)).dtype).reshape(

@@ -16,6 +16,7 @@ from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff.core import op, unbroadcast
 from tinykeras.autodiff.dtypes import constant, promote, raw
 from tinykeras.autodiff.tensor import Tensor
+from tinykeras.errors import InvalidArgumentError
 
 
 @op
@@ -178,7 +179,8 @@ def unstack(x, num=None, axis=0):
     """Split ``x`` along ``axis`` into a list of its slices (that axis removed)."""
     n = np.shape(raw(x))[axis]
     if num is not None and num != n:
-        raise ValueError(f"`num` must equal the size of axis {axis}, {n}. Received: num={num}")
+        raise InvalidArgumentError(
+            f"`num` must equal the size of axis {axis}, {n}. Received: num={num}")
     return [m.squeeze(piece, axis) for piece in split(x, n, axis)]
 
 
@@ -327,7 +329,7 @@ def where(condition, x1=None, x2=None):
     if x1 is None and x2 is None:
         return nonzero(condition)
     if x1 is None or x2 is None:
-        raise ValueError("`x1` and `x2` must both be given, or neither. "
+        raise InvalidArgumentError("`x1` and `x2` must both be given, or neither. "
                          f"Received: x1={x1!r}, x2={x2!r}")
     a, b = promote(x1, x2)
     return m.where(np.asarray(raw(condition), dtype=bool), a, b)
@@ -363,6 +365,11 @@ def top_k(x, k, sorted=True):  # noqa: A002 - the Keras argument name
     """The ``k`` largest entries on the last axis and their int32 indices (values carry the
     gradient). Ties keep the lower index first, as in TF."""
     arr = np.asarray(raw(x))
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not \
+            0 <= k <= (arr.shape[-1] if arr.ndim else 0):
+        raise InvalidArgumentError(
+            f"ops.top_k: argument `k` must be an integer from 0 to the size of the last axis "
+            f"({arr.shape[-1] if arr.ndim else 0} for shape {arr.shape}). Received: k={k!r}")
     order = np.argsort(-arr, axis=-1, kind="stable")[..., :k]
     return m.take_along_axis(x, order, axis=-1), constant(order.astype(np.int32))
 

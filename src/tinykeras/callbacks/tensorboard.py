@@ -8,6 +8,7 @@ import numpy as np
 
 from tinykeras.callbacks.base import Callback
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.utils import validation as check
 
 
 def _tensorboard():
@@ -43,7 +44,7 @@ class TensorBoard(Callback):
                  embeddings_freq=0, embeddings_metadata=None):
         super().__init__()
         _tensorboard()  # fail at construction, with the install hint, not mid-training
-        self.log_dir = os.fspath(log_dir)
+        self.log_dir = check.check_path("log_dir", log_dir, who="TensorBoard")
         self.histogram_freq = int(histogram_freq)
         self.write_steps_per_second = write_steps_per_second
         if update_freq == "batch":

@@ -14,6 +14,7 @@ import numpy as np
 from tinykeras.autodiff import Tensor
 from tinykeras.backend import global_rng
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
+from tinykeras.utils import validation as check
 
 AUTOTUNE = -1
 
@@ -54,6 +55,14 @@ class Dataset:
     @staticmethod
     def range(*args, dtype="int64", name=None):
         """The integers of ``range(*args)`` as 0-d arrays."""
+        if not 1 <= len(args) <= 3:
+            raise InvalidArgumentError(
+                f"Dataset.range takes 1 to 3 integers (stop, or start, stop[, step]), as "
+                f"Python's range. Received {len(args)} arguments.")
+        for i, arg in enumerate(args):
+            check.check_int(f"args[{i}]", arg, who="Dataset.range")
+        if len(args) == 3 and args[2] == 0:
+            raise InvalidArgumentError("Dataset.range: `step` must not be 0.")
         values = np.arange(*args).astype(dtype)
         return Dataset(lambda: iter(values), len(values))
 
@@ -61,6 +70,8 @@ class Dataset:
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
                        output_signature=None, name=None):
         """The elements a generator function yields (called anew for each iteration)."""
+        check.check_callable("generator", generator, who="Dataset.from_generator",
+                             what="a function that returns a generator (pass `gen`, not `gen()`)")
         call_args = tuple(args or ())
         return Dataset(lambda: (_map(_to_array, e) for e in generator(*call_args)))
 
@@ -69,6 +80,12 @@ class Dataset:
         """Tuples of the elements of ``datasets`` taken in step."""
         if len(datasets) == 1 and isinstance(datasets[0], (tuple, list)):
             datasets = tuple(datasets[0])
+        for i, d in enumerate(datasets):
+            if not isinstance(d, Dataset):
+                raise InvalidTypeError(
+                    f"Dataset.zip: argument {i} must be a Dataset. Received: {check.show(d)} of "
+                    f"type {type(d).__name__}. Wrap arrays first: "
+                    "Dataset.from_tensor_slices(array).")
         sizes = [d._cardinality for d in datasets]
         n = None if None in sizes else min(sizes)
         return Dataset(lambda: zip(*(iter(d) for d in datasets)), n)
@@ -77,8 +94,7 @@ class Dataset:
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
         """Shuffle with a buffer of ``buffer_size`` elements (a full shuffle when it holds
         them all): each output is a random pick from the buffer, refilled from the input."""
-        if int(buffer_size) <= 0:
-            raise InvalidArgumentError(f"`buffer_size` must be positive. Received: {buffer_size!r}")
+        check.check_int("buffer_size", buffer_size, low=1, who="Dataset.shuffle")
         first = [None]
 
         def make():
@@ -96,9 +112,7 @@ class Dataset:
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):
         """Stack consecutive elements into batches of ``batch_size`` (the last may be short)."""
-        size = int(batch_size)
-        if size <= 0:
-            raise InvalidArgumentError(f"`batch_size` must be positive. Received: {batch_size!r}")
+        size = check.check_int("batch_size", batch_size, low=1, who="Dataset.batch")
 
         def make():
             it = iter(self)
@@ -118,6 +132,11 @@ class Dataset:
         def make():
             for element in self:
                 parts = _flatten(element)
+                if any(np.ndim(a) == 0 for a in parts):
+                    raise InvalidArgumentError(
+                        "Dataset.unbatch: every element needs a batch axis to split, but this "
+                        f"one holds a scalar (shapes {[np.shape(a) for a in parts]}). Unbatch "
+                        "a batched dataset, e.g. ds.batch(4).unbatch().")
                 for i in range(len(parts[0])):
                     yield _map(lambda a, i=i: a[i], element)
 
@@ -125,6 +144,7 @@ class Dataset:
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Apply ``map_func`` to each element (a tuple element is passed as arguments)."""
+        check.check_callable("map_func", map_func, who="Dataset.map")
         def apply(element):
             out = map_func(*element) if isinstance(element, tuple) else map_func(element)
             return _map(_to_array, out)
@@ -133,6 +153,7 @@ class Dataset:
 
     def filter(self, predicate, name=None):
         """Keep the elements for which ``predicate`` is true."""
+        check.check_callable("predicate", predicate, who="Dataset.filter")
         def keep(element):
             flag = predicate(*element) if isinstance(element, tuple) else predicate(element)
             return bool(np.asarray(flag))
@@ -141,21 +162,24 @@ class Dataset:
 
     def take(self, count, name=None):
         """The first ``count`` elements (all of them for -1)."""
-        count = int(count)
+        count = check.check_int("count", count, who="Dataset.take")
         if count < 0:
             return self
         n = count if self._cardinality is None else min(count, self._cardinality)
         return Dataset(lambda: itertools.islice(iter(self), count), n)
 
     def skip(self, count, name=None):
-        """All but the first ``count`` elements."""
-        count = int(count)
+        """All but the first ``count`` elements (none of them for -1, as TensorFlow)."""
+        count = check.check_int("count", count, who="Dataset.skip")
+        if count < 0:  # TensorFlow: a negative count skips the whole dataset
+            return Dataset(lambda: iter(()), 0)
         n = None if self._cardinality is None else max(self._cardinality - count, 0)
-        return Dataset(lambda: itertools.islice(iter(self), max(count, 0), None), n)
+        return Dataset(lambda: itertools.islice(iter(self), count, None), n)
 
     def repeat(self, count=None, name=None):
         """The elements ``count`` times over (forever when None or -1)."""
-        forever = count is None or int(count) < 0
+        count = check.check_int("count", count, who="Dataset.repeat", allow_none=True)
+        forever = count is None or count < 0
 
         def make():
             rounds = itertools.count() if forever else range(int(count))
@@ -184,6 +208,7 @@ class Dataset:
 
     def prefetch(self, buffer_size=AUTOTUNE, name=None):
         """Accepted for compatibility: NumPy pipelines run in the caller's thread."""
+        check.check_int("buffer_size", buffer_size, low=AUTOTUNE, who="Dataset.prefetch")
         return self
 
     def enumerate(self, start=0, name=None):

@@ -7,6 +7,8 @@ under a seed, so the course's ``random_state`` values give the course's data set
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
+
 
 def make_coffee(n_samples: int = 200, seed: int = 2):
     """Return ``(X, Y)``: roasting temperature (C) and duration (min), and whether the roast
@@ -44,7 +46,7 @@ def make_blobs(n_samples=100, centers=None, cluster_std=1.0, random_state=None):
     """
     centers = np.asarray(centers, dtype=np.float64)
     if centers.ndim != 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"`centers` must be a list of coordinates (2-D). Received shape {centers.shape}."
         )
     rng = np.random.RandomState(random_state)

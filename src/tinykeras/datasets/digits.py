@@ -9,6 +9,8 @@ from importlib import resources
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
+
 
 def interpolation_matrix(n_in: int, n_out: int) -> np.ndarray:
     """Return the (n_out, n_in) matrix of 1-D linear interpolation with half-pixel centres."""
@@ -49,9 +51,10 @@ def load_digits(size: int = 8, test_size: float = 0.2, seed: int = 0):
     ((1438, 400), (359, 400), 'uint8', True)
     """
     if size not in (8, 20):
-        raise ValueError(f"`size` must be 8 or 20. Received: size={size!r}")
+        raise InvalidArgumentError(f"`size` must be 8 or 20. Received: size={size!r}")
     if not 0.0 < test_size < 1.0:
-        raise ValueError(f"`test_size` must be in (0, 1). Received: test_size={test_size!r}")
+        raise InvalidArgumentError(
+            f"`test_size` must be in (0, 1). Received: test_size={test_size!r}")
     with resources.files(__package__).joinpath("digits.npz").open("rb") as f:
         with np.load(f, allow_pickle=False) as data:
             images, target = data["images"], data["target"]

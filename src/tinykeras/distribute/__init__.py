@@ -9,6 +9,7 @@ mpi4py is imported only when a strategy is created.
 """
 
 from tinykeras.distribute.mpi import MPIDataParallel
+from tinykeras.errors import InvalidArgumentError
 
 _CURRENT = None
 
@@ -22,7 +23,7 @@ def set_distribution(value) -> None:
     """Make ``value`` (an ``MPIDataParallel``, or None) the distribution for later fits."""
     global _CURRENT
     if value is not None and not isinstance(value, MPIDataParallel):
-        raise ValueError(
+        raise InvalidArgumentError(
             "Argument `value` of set_distribution() must be a tinykeras.distribute."
             f"MPIDataParallel or None. Received: {value!r}"
         )

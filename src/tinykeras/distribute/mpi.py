@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.models import data
 
 # The job size as the MPI launchers (MPICH/Hydra, Open MPI) set it: a script started by
@@ -153,7 +154,7 @@ def _check_loss(model) -> None:
     if reduction not in ("sum_over_batch_size", "mean") or ignore_class is not None:
         got = (f"reduction={reduction!r}" if ignore_class is None
                else f"ignore_class={ignore_class!r}")
-        raise ValueError(
+        raise InvalidArgumentError(
             f"MPIDataParallel trains with losses averaged over the batch's rows "
             f"(reduction='sum_over_batch_size', the default); the loss "
             f"'{getattr(loss, 'name', loss)}' has {got}, whose value on a batch is not a "
@@ -380,14 +381,14 @@ class MPIDataParallel:
         leave the ranks waiting in different collectives) or leave a rank no rows."""
         everyone = self.comm.allgather(values)
         if any(v != everyone[0] for v in everyone):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"MPIDataParallel: every rank must call `{method}` with the same data and "
                 f"batch_size, but the ranks received {everyone} (rank by rank). Load the same "
                 "data on every rank; the strategy splits each batch itself."
             )
         n, batch_size = values["n"], values["batch_size"]
         if min(n, batch_size) < self.num_processes:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"MPIDataParallel: `{method}` needs at least one row per rank in a batch: "
                 f"received {n} samples with batch_size={batch_size} on "
                 f"{self.num_processes} ranks. Use a global batch_size of at least "
@@ -401,7 +402,7 @@ class MPIDataParallel:
                   for v in variables]
         chief = self.comm.bcast(layout, root=0)
         if chief != layout:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "MPIDataParallel: the model or optimizer differs between ranks: rank 0 has "
                 f"{chief}, rank {self.process_id} has {layout}. Build the same model on "
                 "every rank."

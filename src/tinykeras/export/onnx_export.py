@@ -10,6 +10,7 @@ import numpy as np
 
 from tinykeras import activations
 from tinykeras.backend import epsilon
+from tinykeras.errors import InvalidArgumentError
 from tinykeras.saving.atomic import atomic_write_bytes
 
 OPSET = 17
@@ -92,8 +93,9 @@ def _activation(graph: Graph, fn, x: str, who: str) -> str:
         return graph.op("Mul", [half, graph.op("Add", [inner, graph.const(1.0)])])
     if fn is a.mish:
         return graph.op("Mul", [x, graph.op("Tanh", [graph.op("Softplus", [x])])])
-    raise ValueError(f"Layer '{who}': activation {getattr(fn, '__name__', fn)!r} has no ONNX "
-                     "export. Use a built-in activation, or register an exporter.")
+    raise InvalidArgumentError(
+        f"Layer '{who}': activation {getattr(fn, '__name__', fn)!r} has no ONNX "
+        "export. Use a built-in activation, or register an exporter.")
 
 
 # -- layers ----------------------------------------------------------------------------------------
@@ -203,8 +205,9 @@ def _elu_layer(graph, layer, inputs):
 @register_onnx_exporter("Softmax")
 def _softmax_layer(graph, layer, inputs):
     if not isinstance(layer.axis, int):
-        raise ValueError(f"Layer '{layer.name}': ONNX export of Softmax over several axes is "
-                         "not supported.")
+        raise InvalidArgumentError(
+            f"Layer '{layer.name}': ONNX export of Softmax over several axes is "
+            "not supported.")
     return graph.op("Softmax", inputs, axis=int(layer.axis))
 
 
@@ -293,7 +296,7 @@ def _export_layer(graph, layer, inputs):
         return _export_model(graph, layer, inputs)
     fn = EXPORTERS.get(type(layer).__name__)
     if fn is None:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Layer '{layer.name}' ({type(layer).__name__}) cannot be exported to ONNX: "
             f"tinykeras has ONNX exporters for {sorted(EXPORTERS)}. A Lambda layer runs "
             "arbitrary Python; rewrite it as a layer and register_onnx_exporter() for it."
@@ -315,8 +318,9 @@ def _export_model(graph, model, inputs):
             values[id(t)] = out
     outs = [values[id(t)] for t in model._outputs]
     if len(outs) != 1:
-        raise ValueError(f"Model '{model.name}': ONNX export supports one output; this model "
-                         f"has {len(outs)}.")
+        raise InvalidArgumentError(
+            f"Model '{model.name}': ONNX export supports one output; this model "
+            f"has {len(outs)}.")
     return outs[0]
 
 
@@ -327,12 +331,14 @@ def to_onnx(model, filepath=None, opset: int = OPSET):
     The input is named ``"inputs"`` with a dynamic batch axis, the output ``"outputs"``.
     """
     if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built: call it on data or build() it "
-                         "before exporting.")
+        raise InvalidArgumentError(
+            f"Model '{model.name}' is not built: call it on data or build() it "
+            "before exporting.")
     inputs = getattr(model, "inputs", None) or [model.input]
     if len(inputs) != 1:
-        raise ValueError(f"Model '{model.name}': ONNX export supports one input; this model "
-                         f"has {len(inputs)}.")
+        raise InvalidArgumentError(
+            f"Model '{model.name}': ONNX export supports one input; this model "
+            f"has {len(inputs)}.")
     graph = Graph(model.dtype)
     onnx = graph.onnx
     elem = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(inputs[0].dtype or model.dtype))

@@ -18,6 +18,7 @@ from tinykeras.layers.input_layer import InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
 from tinykeras.models import data
 from tinykeras.models.model import Model
+from tinykeras.utils import validation as check
 
 
 class Functional(Model):
@@ -143,8 +144,15 @@ class Functional(Model):
                 x = x[0]
             return data.to_array(x, "x", dtype=np.dtype(self._inputs[0].dtype))
         arrays = _split_inputs(x, len(self._inputs), self.name)
-        return MultiArray([data.to_array(a, f"x[{i}]", dtype=np.dtype(t.dtype))
-                           for i, (a, t) in enumerate(zip(arrays, self._inputs))])
+        arrays = {f"x[{i}]": data.to_array(a, f"x[{i}]", dtype=np.dtype(t.dtype))
+                  for i, (a, t) in enumerate(zip(arrays, self._inputs))}
+        # Checked here for several inputs (one array is checked by the trainer): the same
+        # number of rows in each, no empty or non-finite one.
+        data.check_lengths(**arrays)
+        for name, a in arrays.items():
+            check.check_not_empty(name, a)
+            data.check_finite(a, name)
+        return MultiArray(list(arrays.values()))
 
     def _ensure_built(self, x, batch_size=None):
         """Check each input's feature shape against the graph's, before any batch runs."""
@@ -190,6 +198,9 @@ class Functional(Model):
                                            dtype=None if sparse else self.dtype))
             data.check_finite(converted[-1], f"{names[1]}[{i}]")
         x = self._convert_inputs(x)
+        if isinstance(x, np.ndarray):  # one input (several are checked as they convert)
+            check.check_not_empty(names[0], x)
+            data.check_finite(x, names[0])
         y = MultiArray(converted)
         if sample_weight is not None:
             sample_weight = data.to_array(sample_weight, "sample_weight", dtype=self.dtype)

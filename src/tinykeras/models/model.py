@@ -239,7 +239,10 @@ class Model(Trainer, Layer):
                 f"tinykeras exports only format='onnx'. Received: format={format!r}"
             )
         from tinykeras.export import to_onnx
+        from tinykeras.utils.validation import check_path
 
+        if filepath is not None:
+            filepath = check_path("filepath", filepath, who="export")
         return to_onnx(self, filepath, **kwargs)
 
     def _ensure_built(self, x, batch_size=None):

@@ -120,6 +120,7 @@ class IterableSource:
                 f"Argument `{name}` is not iterable: {type(source).__name__}"
             )
         self.source = source
+        self.name = name
         self.sequence = _is_sequence(source)
         self.steps_per_epoch = None if steps_per_epoch is None else int(steps_per_epoch)
         self.shuffle = shuffle and shuffle != "batch"
@@ -136,6 +137,11 @@ class IterableSource:
             n = len(self.source)
         except TypeError:
             return None
+        except ValueError as exc:  # Python's own check: __len__ returned a negative number
+            raise InvalidArgumentError(
+                f"Argument `{self.name}`: len() of the {type(self.source).__name__} failed "
+                f"({exc}). Its __len__ must return the number of batches, an integer >= 0."
+            ) from None
         return int(n) if n is not None and n >= 0 else None
 
     def _new_iterator(self):

@@ -10,7 +10,7 @@ traced on the first batch of each shape and replayed for the next ones
 """
 
 import math
-from functools import partial
+from functools import partial, wraps
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from tinykeras.autodiff import GradientTape, math_ops, op
 from tinykeras.autodiff import plan as plan_module
 from tinykeras.backend import global_rng
 from tinykeras.callbacks import CallbackList, History, ProgbarLogger, TerminateOnNaN
-from tinykeras.errors import InvalidArgumentError, NonFiniteLossError
+from tinykeras.errors import InvalidArgumentError, NonFiniteLossError, TinykerasError
 from tinykeras.layers import tracking
 from tinykeras.models import custom_step, data, setup_warnings, sources
 from tinykeras.models.interrupts import InterruptGuard
@@ -42,6 +42,25 @@ def _check_finite_loss(loss):
             else np.logical_and.reduce(np.isfinite(value), axis=None)):
         raise NonFiniteLossError(f"the loss is {float(loss)}")
     return loss, lambda g, needs: (None,)
+
+
+def _refusals_keep_the_rng(fit):
+    """Make a refused ``fit`` leave the random generator where it was: the first batch of a
+    shuffled PyDataset is drawn (its pass's order) before the batch can be checked."""
+
+    @wraps(fit)
+    def checked_fit(self, *args, **kwargs):
+        rng = global_rng()
+        state = rng.bit_generator.state
+        self.__dict__["_fit_started"] = False
+        try:
+            return fit(self, *args, **kwargs)
+        except TinykerasError:
+            if not self.__dict__["_fit_started"] and rng is global_rng():
+                rng.bit_generator.state = state
+            raise
+
+    return checked_fit
 
 
 class Trainer:
@@ -238,6 +257,7 @@ class Trainer:
         return self._structure_key
 
     # -- fit -----------------------------------------------------------------------------------
+    @_refusals_keep_the_rng
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -288,7 +308,7 @@ class Trainer:
             train = sources.ArraySource(x, y, sample_weight, batch_size, shuffle, rng,
                                         steps_per_epoch)
         val = self._validation_source(validation_data, validation_batch_size or batch_size,
-                                      validation_steps, dist)
+                                      validation_steps, dist, first=first)
         self._ensure_built(first, batch_size)  # only now: a refused fit leaves it unbuilt
         custom_step.check_has_loss(self, first)
         self._prepare_training()
@@ -298,6 +318,7 @@ class Trainer:
             fit_step, train.batches = dist.fit_step(self), dist.epoch_batches
             current_logs = partial(dist.logs, self)
 
+        self.__dict__["_fit_started"] = True  # from here on, a failure is not a refusal
         cbs = self._callback_list(callbacks, verbose, epochs, train.num_batches, add_history=True)
         self.history = next(cb for cb in cbs.callbacks if isinstance(cb, History))
         batch_begin = cbs.wants("on_train_batch_begin")
@@ -330,7 +351,7 @@ class Trainer:
                     if batch_begin:
                         cbs.call("on_train_batch_begin", step, {})
                     if iterable:
-                        xb, yb, swb = self._prepare_batch(batch, class_weight)
+                        xb, yb, swb = self._prepare_stream_batch(batch, class_weight, epoch, step)
                     else:
                         xb, yb, swb = batch
                     try:
@@ -376,11 +397,33 @@ class Trainer:
         xb, yb, swb = sources.unpack(batch)
         return _in_memory(self._prepare_xy(xb, yb, swb, class_weight))
 
-    def _validation_source(self, validation_data, batch_size, steps, dist=None):
+    def _prepare_stream_batch(self, batch, class_weight, epoch, step):
+        """``_prepare_batch`` for a batch met mid-training: a refusal says where, and that the
+        model keeps what the batches before it taught (their steps cannot be undone)."""
+        try:
+            return self._prepare_batch(batch, class_weight)
+        except TinykerasError as err:
+            raise type(err)(
+                f"Batch {step} of epoch {epoch + 1} from the data source was refused: {err} "
+                "Training stopped there, before that batch's step: the model keeps the weights "
+                "of the batches before it."
+            ) from None
+
+    def _validation_source(self, validation_data, batch_size, steps, dist=None, first=None):
         if validation_data is None:
             return None
         if sources.is_batch_source(validation_data):
-            return sources.IterableSource(validation_data, steps, name="validation_data")
+            source = sources.IterableSource(validation_data, steps, name="validation_data")
+            if first is not None:  # its first batch is checked now, not after a trained epoch
+                try:
+                    xb, yb, swb = sources.unpack(source.peek())
+                    vx = self._prepare_xy(xb, yb, swb, None, names=(
+                        "validation_data[0]", "validation_data[1]"))[0]
+                    _check_validation_samples(first, vx)
+                except BaseException:
+                    source.close()
+                    raise
+            return source
         if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
             raise InvalidArgumentError(
                 "Argument `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
@@ -681,6 +724,21 @@ class Trainer:
         if self.built and layers:
             return f"layer '{layers[0].name}'"
         return f"model '{self.name}'"
+
+
+def _check_validation_samples(x, val_x):
+    """Refuse validation batches whose samples differ in shape from the training data's."""
+    shapes = [np.shape(a)[1:] for a in getattr(x, "arrays", [x])]
+    val_shapes = [np.shape(a)[1:] for a in getattr(val_x, "arrays", [val_x])]
+    if shapes != val_shapes:
+        raise InvalidArgumentError(
+            f"Argument `validation_data` yields samples of shape {_join(val_shapes)}, but the "
+            f"training data's are {_join(shapes)}: give it batches of the same features."
+        )
+
+
+def _join(shapes):
+    return " and ".join(str(s) for s in shapes)
 
 
 def _in_memory(arrays):

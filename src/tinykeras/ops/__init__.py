@@ -20,7 +20,7 @@ from tinykeras.autodiff import reduce_ops as _reduce
 from tinykeras.autodiff import shape_ops as _shape
 from tinykeras.autodiff.dtypes import result_type
 from tinykeras.autodiff.tensor import Tensor
-from tinykeras.ops._scope import OUT_OF_SCOPE, out_of_scope
+from tinykeras.ops._scope import OUT_OF_SCOPE, _refusing, out_of_scope
 
 _HELPERS = {"rearrange_by"}
 
@@ -41,6 +41,7 @@ for _module in (_math, _nn_core, _creation, _shape, _elementwise, _reduce, _lina
     _namespace.update(_public_functions(_module))
 # Also here, beyond keras.ops: tinykeras's fused ops (``dense``, ``elementwise``, the
 # ``*_crossentropy_with_logits``) and ``getitem``, which its layers and losses are built on.
+_namespace = {_name: _refusing(_name, _fn) for _name, _fn in _namespace.items()}
 for _name in OUT_OF_SCOPE:
     _namespace[_name] = out_of_scope(_name)
 globals().update(_namespace)

@@ -14,6 +14,7 @@ from tinykeras.saving.config import (
     model_to_config,
     parse_json,
 )
+from tinykeras.utils import validation as check
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -27,7 +28,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=T
     """
     if kwargs:
         raise InvalidArgumentError(f"The following argument(s) are not supported: {list(kwargs)}")
-    filepath = os.fspath(filepath)
+    filepath = check.check_path("filepath", filepath, who="save")
+    check.check_bool("overwrite", overwrite, who="save")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False. Pass overwrite=True "
                               "to replace it.")
@@ -69,7 +71,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise InvalidTypeError(f"`custom_objects` must be a dict. Received: "
                         f"{type(custom_objects).__name__}")
-    filepath = os.fspath(filepath)
+    filepath = check.check_path("filepath", filepath, who="load_model")
+    check.check_bool("compile", compile, who="load_model")
     kind = _sniff(filepath)
     if kind == "zip":
         return keras_file.load_keras(filepath, custom_objects, compile)
@@ -109,7 +112,8 @@ def _sniff(filepath) -> str:
 def save_weights(model, filepath, overwrite=True) -> None:
     """Save the weights (and optimizer state) to ``*.weights.h5`` in Keras 3's layout, or
     to a legacy Keras 2 ``*.h5`` weights file."""
-    filepath = os.fspath(filepath)
+    filepath = check.check_path("filepath", filepath, who="save_weights")
+    check.check_bool("overwrite", overwrite, who="save_weights")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False.")
     if not model.built:
@@ -137,7 +141,7 @@ def save_weights(model, filepath, overwrite=True) -> None:
 def load_weights(model, filepath, skip_mismatch=False, by_name=False) -> None:
     """Load weights from a ``.keras``, ``.weights.h5`` or legacy ``.h5`` file into ``model``
     (built first if it is not). Every value is checked before any is assigned."""
-    filepath = os.fspath(filepath)
+    filepath = check.check_path("filepath", filepath, who="load_weights")
     if not model.built:
         raise InvalidArgumentError(
             f"Model '{model.name}' is not built yet: build it (or call it on "
@@ -164,6 +168,11 @@ def model_to_json(model, **kwargs) -> str:
 
 def model_from_json(json_string, custom_objects=None):
     """Build a model from ``to_json()`` output (compiled if the JSON has a compile config)."""
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise InvalidTypeError(
+            "Argument `json_string` of model_from_json must be the string model.to_json() "
+            f"returns. Received: {check.show(json_string)} of type {type(json_string).__name__}"
+        )
     config = parse_json(json_string, "model JSON")
     if not isinstance(config, dict):
         raise FileFormatError("model JSON must hold a JSON object.")

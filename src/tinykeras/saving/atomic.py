@@ -10,8 +10,11 @@ def atomic_write_bytes(path, data: bytes) -> None:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError(
-            f"Cannot save to {path!r}: the folder {folder!r} does not exist. Create it first."
+        from tinykeras.errors import ModelFileNotFoundError  # a FileNotFoundError too
+
+        raise ModelFileNotFoundError(
+            f"Cannot save to {path!r}: the folder {folder!r} does not exist. Create it first "
+            "(os.makedirs(folder, exist_ok=True))."
         )
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:

@@ -6,6 +6,9 @@ is drawn. Each function returns the matplotlib Figure and, given ``path``, saves
 
 import numpy as np
 
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
+from tinykeras.utils import validation as check
+
 
 def _pyplot():
     try:
@@ -41,7 +44,7 @@ def plot_history(history, path=None, metrics=None):
     logs = history.history if hasattr(history, "history") else dict(history)
     names = metrics or [k for k in logs if not k.startswith("val_")]
     if not names:
-        raise ValueError("plot_history: the history has no logged values to plot.")
+        raise InvalidArgumentError("plot_history: the history has no logged values to plot.")
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
     for ax, name in zip(axes[0], names):
@@ -65,7 +68,8 @@ def plot_decision_boundary(predict, X, y, path=None, labels=("x0", "x1"), resolu
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary needs 2-D inputs of shape (n, 2). Got {X.shape}")
+        raise InvalidArgumentError(
+            f"plot_decision_boundary needs 2-D inputs of shape (n, 2). Got {X.shape}")
     y = np.asarray(y).reshape(-1)
     pad = 0.05 * (X.max(axis=0) - X.min(axis=0))
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
@@ -164,6 +168,10 @@ def plot_model(model, to_file=None, path=None, **kwargs):
     ``to_file`` (Keras's name) or ``path`` is the PNG to write; Keras's other options
     (``show_shapes``, ``dpi``...) are accepted and ignored: shapes are always shown.
     """
+    if not hasattr(model, "layers") or not hasattr(model, "count_params"):
+        raise InvalidTypeError(
+            f"Argument `model` of plot_model must be a tinykeras Model. Received: "
+            f"{check.show(model)} of type {type(model).__name__}")
     path = to_file if to_file is not None else path
     rows = []
     for layer in model.layers:

@@ -31,6 +31,8 @@ import os
 import sys
 import time
 
+from tinykeras.errors import InvalidArgumentError
+
 _STYLES = ("keras3", "keras2")
 _style = "keras3"
 
@@ -41,7 +43,7 @@ def set_progress_style(style: str) -> None:
     """Choose the progress-bar layout: ``"keras3"`` (default, ``━━━``) or ``"keras2"``."""
     global _style
     if style not in _STYLES:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Unknown progress style {style!r}. Expected one of {list(_STYLES)}, e.g. "
             "set_progress_style('keras2') for the `[=====]` bar of Keras 2."
         )
@@ -76,7 +78,7 @@ def resolve_verbose(verbose, stream=None) -> int:
     if verbose == "auto":
         return 2 if display_mode(stream) == "plain" else 1
     if isinstance(verbose, bool) or not isinstance(verbose, int) or verbose not in (0, 1, 2, 3):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Argument `verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}"
         )
     return min(verbose, 2)
@@ -133,7 +135,8 @@ class Progbar:
         self.target = target
         self.style = style or _style
         if self.style not in _STYLES:
-            raise ValueError(f"Unknown progress style {self.style!r}. Expected one of {_STYLES}.")
+            raise InvalidArgumentError(
+                f"Unknown progress style {self.style!r}. Expected one of {_STYLES}.")
         self.width = width or (20 if self.style == "keras3" else 30)
         self.verbose = verbose
         self.unit_name = unit_name

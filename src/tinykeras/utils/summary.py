@@ -2,9 +2,13 @@
 
 import shutil
 
+from tinykeras.utils import validation as check
+
 
 def print_summary(model, line_length=None, positions=None, print_fn=None):
     """Print the summary table of ``model`` (to stdout, or line by line to ``print_fn``)."""
+    line_length = check.check_int("line_length", line_length, low=1, allow_none=True,
+                                  who="summary")
     if line_length is None:
         # Keras: min(88, terminal width - 4); 76 when not on a terminal (80 - 4).
         line_length = min(88, shutil.get_terminal_size().columns - 4)

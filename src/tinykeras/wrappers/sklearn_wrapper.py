@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from tinykeras.backend import floatx
 from tinykeras.backend import random as tk_random
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
+from tinykeras.utils import validation as check
 
 
 @contextlib.contextmanager
@@ -119,6 +120,12 @@ class _SKLBase(BaseEstimator):
         Returns:
             self.
         """
+        for name in ("fit_kwargs", "model_kwargs"):  # sklearn validates parameters in fit
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), dict):
+                raise InvalidTypeError(
+                    f"{type(self).__name__}: `{name}` must be a dict of keyword arguments, "
+                    f"such as {{'epochs': 20}}, or None. Received: "
+                    f"{name}={check.show(getattr(self, name))}")
         reset = not (self.warm_start and hasattr(self, "model_"))
         X, y = validate_data(self, X, y, dtype=floatx(), reset=reset,
                              multi_output=self._multi_output)

@@ -70,8 +70,12 @@ class Dataset:
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
                        output_signature=None, name=None):
         """The elements a generator function yields (called anew for each iteration)."""
-        check.check_callable("generator", generator, who="Dataset.from_generator",
-                             what="a function that returns a generator (pass `gen`, not `gen()`)")
+        if not callable(generator):
+            raise InvalidTypeError(
+                "Dataset.from_generator: argument `generator` must be a function that returns "
+                "a generator: pass `gen`, not `gen()`. Received an object of type "
+                f"{type(generator).__name__}."
+            )
         call_args = tuple(args or ())
         return Dataset(lambda: (_map(_to_array, e) for e in generator(*call_args)))
 

@@ -841,6 +841,9 @@ ROBUSTNESS_CASES = [
     C("Model.export", "filepath=3", lambda w: w.model.export(3), Typ, "`filepath`"),
     C("Model.export", "an unbuilt model", lambda w: w.unbuilt.export(str(TMP / "m.onnx")), Arg,
       "not built"),
+    C("fit", "CSVLogger to a folder that does not exist", lambda w: w.model.fit(
+        w.x, w.y, verbose=0, callbacks=[tk.callbacks.CSVLogger(str(TMP / "no" / "log.csv"))]),
+      Arg, "CSVLogger.*does not exist"),
     C("callbacks.TensorBoard", "log_dir=3", lambda w: tk.callbacks.TensorBoard(log_dir=3), Typ,
       "`log_dir`"),
     C("utils.plot_model", "an int", lambda w: tk.utils.plot_model(3), Typ, "`model`"),

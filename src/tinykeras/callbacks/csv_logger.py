@@ -38,6 +38,14 @@ class CSVLogger(Callback):
             mode = "a"
         else:
             mode = "w"
+        folder = os.path.dirname(os.path.abspath(self.filename))
+        if not os.path.isdir(folder):  # refused before the first batch trains
+            from tinykeras.errors import ModelFileNotFoundError  # a FileNotFoundError too
+
+            raise ModelFileNotFoundError(
+                f"CSVLogger cannot write {self.filename!r}: the folder {folder!r} does not "
+                "exist. Create it first (os.makedirs(folder, exist_ok=True))."
+            )
         self.csv_file = open(self.filename, mode, newline="", encoding="utf-8")  # noqa: SIM115
         self.writer = None
         self.keys = None

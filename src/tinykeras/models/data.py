@@ -6,6 +6,8 @@ before the model, its optimizer or the random generator change (see ``tinykeras.
 """
 
 import math
+import mmap
+import os
 
 import numpy as np
 
@@ -170,9 +172,6 @@ class _RowFile:
     def open(cls, x):
         """Return a reader for ``x``'s file, or None when the map must be read instead (no
         file name, copy-on-write mode, rows not contiguous, no ``preadv``, the file changed)."""
-        import mmap
-        import os
-
         mm = getattr(x, "_mmap", None)
         name = getattr(x, "filename", None)
         if mm is None or not name or getattr(x, "mode", "c") == "c" or not hasattr(os, "preadv"):
@@ -204,8 +203,6 @@ class _RowFile:
 
     def read(self, idx, dtype):
         """Return rows ``idx`` (an int array) in ``dtype``: consecutive rows are one read."""
-        import os
-
         order = np.argsort(idx, kind="stable")
         rows = idx[order]
         buf = np.empty((len(rows),) + self.row_shape, dtype=self.dtype)
@@ -231,8 +228,6 @@ class _RowFile:
 
     def _read_rest(self, view, start, stop, offset):
         """Finish a read that came back short (a large read may, or a file cut short)."""
-        import os
-
         where = start
         while where < stop:
             got = os.preadv(self.fd, [view[where:stop]], offset + where - start)
@@ -243,8 +238,6 @@ class _RowFile:
 
     def close(self):
         """Close the file (once: its descriptor number may be reused afterwards)."""
-        import os
-
         fd, self.fd = self.fd, None
         if fd is not None:
             os.close(fd)
@@ -252,7 +245,7 @@ class _RowFile:
     def __del__(self):
         try:
             self.close()
-        except (OSError, AttributeError):
+        except Exception:  # noqa: BLE001 - at interpreter exit anything may be gone already
             pass
 
 

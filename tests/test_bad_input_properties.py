@@ -191,3 +191,39 @@ def test_random_stack_gradients_match_finite_differences(features, rows, specs):
             return out
 
         assert relative_error(grad.numpy(), numerical_gradient(f, var.numpy())) < 1e-6
+
+
+# -- random calls of the public ops ----------------------------------------------------------------
+_OPS = ["abs", "add", "argmax", "argsort", "clip", "concatenate", "cumsum", "divide", "dot",
+        "exp", "expand_dims", "log", "logsumexp", "matmul", "max", "maximum", "mean", "multiply",
+        "one_hot", "pad", "power", "relu", "repeat", "reshape", "sigmoid", "softmax", "sort",
+        "split", "sqrt", "squeeze", "stack", "std", "subtract", "sum", "take", "tile", "top_k",
+        "transpose", "where", "sigmoid_crossentropy_with_logits",
+        "sparse_softmax_crossentropy_with_logits"]
+_ODD = ["abc", None, [[1], [1, 2]], 1.5, -1, 7, (0, 0), [0, 5], True, np.array(["a", "b"])]
+
+
+def _array(shape):
+    return np.random.default_rng(len(shape)).random(shape)
+
+
+_values = st.one_of(
+    st.lists(st.integers(0, 4), max_size=3).map(lambda s: _array(tuple(s))),
+    st.sampled_from(_ODD),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(name=st.sampled_from(_OPS), args=st.lists(_values, min_size=1, max_size=3),
+       axis=st.one_of(st.none(), st.integers(-4, 4), st.sampled_from([1.5, "a", (0, 0)])))
+def test_random_op_calls_succeed_or_raise_only_our_errors(name, args, axis):
+    fn = getattr(tk.ops, name)
+    for kwargs in ({}, {"axis": axis}):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fn(*args, **kwargs)
+        except TinykerasError:
+            pass
+        except TypeError as exc:  # only Python's own call check (an argument it does not take)
+            assert "argument" in str(exc) and type(exc) is TypeError, exc

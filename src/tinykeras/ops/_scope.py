@@ -45,11 +45,11 @@ def out_of_scope(name: str):
 
 def _refusing(name: str, fn, prefix: str = "ops"):
     """``fn`` as the public ``ops.<name>`` (``tf.<name>`` with ``prefix="tf"``): a
-    ``ValueError``, ``TypeError``, ``IndexError`` or ``ZeroDivisionError`` from deep inside
-    NumPy (an axis out of range, a split that does not divide, a string where numbers go) is
-    raised again as a tinykeras error naming the op and its arguments. Errors from a function
-    the op calls for the user (the branches of ``cond``, a loop body) pass through unchanged:
-    they are the user's own."""
+    ``ValueError``, ``TypeError``, ``IndexError``, ``ZeroDivisionError`` or ``AttributeError``
+    from deep inside NumPy (an axis out of range, a split that does not divide, a string where
+    numbers go) is raised again as a tinykeras error naming the op and its arguments. Errors
+    from a function the op calls for the user (the branches of ``cond``, a loop body) pass
+    through unchanged: they are the user's own."""
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
@@ -57,11 +57,12 @@ def _refusing(name: str, fn, prefix: str = "ops"):
             return fn(*args, **kwargs)
         except TinykerasError:
             raise
-        except (ValueError, TypeError, IndexError, ZeroDivisionError) as exc:
+        except (ValueError, TypeError, IndexError, ZeroDivisionError, AttributeError) as exc:
             values = list(args) + list(kwargs.values())
             if any(callable(v) and not hasattr(v, "shape") for v in values):
                 raise
-            kind = InvalidTypeError if isinstance(exc, TypeError) else InvalidArgumentError
+            kind = InvalidTypeError if isinstance(exc, (TypeError, AttributeError)) else \
+                InvalidArgumentError
             given = ", ".join([_show(v) for v in args] + [f"{k}={_show(v)}"
                                                           for k, v in kwargs.items()])
             raise kind(

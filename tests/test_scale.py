@@ -105,26 +105,29 @@ def test_fit_evaluate_and_predict_read_a_memmap_of_another_dtype_batch_by_batch(
     assert model.predict(x[:5], verbose=0).dtype == np.float32
 
 
-def test_a_float64_memmap_trains_exactly_like_the_same_array_in_memory(tmp_path):
+def test_float64_memmaps_train_exactly_like_the_same_arrays_in_memory(tmp_path):
     import numpy as np
 
     import tinykeras as tk
     from tinykeras.layers import Dense, Input
 
     rng = np.random.default_rng(1)
-    x, y = rng.random((200, 5)), rng.random((200, 1))
-    np.save(tmp_path / "x.npy", x)
+    x, y, weights = rng.random((200, 5)), rng.random((200, 1)), rng.random(200)
+    for name, array in (("x", x), ("y", y), ("w", weights)):
+        np.save(tmp_path / f"{name}.npy", array)
     results = []
     for mode in (None, "r", "c"):  # "c" (copy-on-write) is read from the map, not the file
-        data = x if mode is None else np.load(tmp_path / "x.npy", mmap_mode=mode)
+        data, target, sw = (array if mode is None else np.load(
+            tmp_path / f"{name}.npy", mmap_mode=mode) for name, array in (
+                ("x", x), ("y", y), ("w", weights)))
         tk.utils.set_random_seed(5)
         model = tk.Sequential([Input(shape=(5,)), Dense(3, activation="tanh"), Dense(1)])
         model.compile(optimizer="adam", loss="mse")
-        model.fit(data, y, batch_size=16, epochs=2, verbose=0, shuffle="batch",
-                  validation_data=(data[150:], y[150:]))
-        results.append((model.get_weights(), model.evaluate(data, y, verbose=0),
+        model.fit(data, target, batch_size=16, epochs=2, verbose=0, shuffle="batch",
+                  sample_weight=sw, validation_data=(data[150:], target[150:]))
+        results.append((model.get_weights(), model.evaluate(data, target, verbose=0),
                         model.predict(data, batch_size=64, verbose=0),
-                        model.train_on_batch(data[:8], y[:8])))
+                        model.train_on_batch(data[:8], target[:8])))
     for other in results[1:]:
         for a, b in zip(results[0][0], other[0]):
             np.testing.assert_array_equal(a, b)

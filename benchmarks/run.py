@@ -88,6 +88,9 @@ def child_env(system: str) -> dict:
     # Some machines force an older OpenBLAS kernel; benchmarks measure the one the CPU picks.
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
+    # Imports are timed as a user's installed package runs them, from cached bytecode: with
+    # PYTHONDONTWRITEBYTECODE (set on some machines) every import recompiles every module.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if system == "tinykeras":
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO / "src"), env.get("PYTHONPATH", "")) if p

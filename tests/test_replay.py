@@ -426,3 +426,39 @@ def test_evaluate_runs_an_overridden_call_when_replayed():
     replayed, taped = scores[CustomCall, "auto"], scores[CustomCall, False]
     assert replayed == taped  # the third call replays a plan of the user's call (x2)
     assert replayed != scores[Sequential, "auto"]
+
+
+def _two_updates_run(jit_compile):
+    model, optimizer, loss_fn, y, *_ = _build("seed_sigmoid_bce")
+    model.compile(optimizer=optimizer, loss=loss_fn)
+    model.build((None, 6))
+    loss = tk.losses.BinaryCrossentropy()
+    variables = model.trainable_variables
+
+    def two_steps(xa, ya, xb, yb):
+        with tk.GradientTape() as tape:
+            first = loss(ya, model(xa, training=True))
+        grads_a = tape.gradient(first, variables)
+        with tk.GradientTape() as tape:
+            second = loss(yb, model(xb, training=True)) * 3.0
+        grads_b = tape.gradient(second, variables)
+        optimizer.apply_gradients(zip(grads_a, variables))
+        optimizer.apply_gradients(zip(grads_b, variables))
+        return first + second
+
+    step = tk.function(two_steps, jit_compile=jit_compile)
+    x32, y32 = X.astype("float32"), y.astype("float32")  # the model's dtype: traceable
+    losses = [float(step(x32[i:i + 8], y32[i:i + 8], x32[i + 8:i + 16], y32[i + 8:i + 16]))
+              for i in range(0, 48, 16)]
+    return losses, model.get_weights(), step
+
+
+def test_two_updates_of_one_optimizer_in_one_traced_call_keep_their_own_gradients():
+    # Both gradients are computed before either update: written straight into the one
+    # buffer, the second would overwrite the first. The plan keeps copies instead.
+    replayed, weights_r, traced = _two_updates_run("auto")
+    taped, weights_t, _ = _two_updates_run(False)
+    assert replayed == taped
+    for a, b in zip(weights_r, weights_t):
+        np.testing.assert_array_equal(a, b)
+    assert traced.plans and all(verified for _, verified in traced.plans.values())

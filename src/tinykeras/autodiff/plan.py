@@ -460,8 +460,8 @@ def _door_skips(steps, input_slots, door) -> set:
 def _direct_gradients(steps, arrays, output_spec) -> dict:
     """Gradients that can be written straight into the optimizer's flat buffer: ``{slot:
     view}`` for each gradient that one vjp (of an op whose vjp takes ``out=``) or one
-    accumulation produces, that only the flat ``apply`` step reads, with the variable's
-    shape and the buffer's dtype."""
+    accumulation produces, that only the flat ``apply`` step reads (its optimizer's only
+    one in the plan), with the variable's shape and the buffer's dtype."""
     reads: dict = {}
 
     def read(slot):
@@ -501,9 +501,15 @@ def _direct_gradients(steps, arrays, output_spec) -> dict:
     _spec_slots(output_spec, outputs)
     for slot in outputs:
         read(slot)
+    # An optimizer applied more than once in the plan keeps copies: two gradients written
+    # into its buffer before the first update reads it would overwrite each other.
+    applies: dict = {}
+    for step in steps:
+        if step[0] == "apply":
+            applies[id(step[1])] = applies.get(id(step[1]), 0) + 1
     direct = {}
     for step in steps:
-        if step[0] != "apply":
+        if step[0] != "apply" or applies[id(step[1])] > 1:
             continue
         target = _flat_target(step)
         if target is None:

@@ -750,6 +750,11 @@ def _ds():
     return tk.data.Dataset.from_tensor_slices(np.arange(6.0))
 
 
+def _ragged():
+    """TensorFlow's padded_batch example: elements [1], [2, 2], [3, 3, 3], [4, 4, 4, 4]."""
+    return tk.data.Dataset.range(1, 5).map(lambda x: np.full([x], x))
+
+
 ROBUSTNESS_CASES = [
     # -- several inputs, memory-mapped data, data sources -----------------------------------------
     C("Model.fit (2 inputs)", "inputs of 20 and 10 rows", lambda w: w.two_inputs.fit(
@@ -800,6 +805,40 @@ ROBUSTNESS_CASES = [
         tk.data.Dataset.from_generator(iter([1]))), Typ, "`generator`"),
     C("Dataset.unbatch", "elements that are scalars", lambda w: list(_ds().unbatch()), Arg,
       "batch axis"),
+    C("Dataset.padded_batch", "batch_size=0", lambda w: _ds().padded_batch(0), Arg,
+      "`batch_size` must be a positive integer"),
+    C("Dataset.padded_batch", "padded_shapes=2 for elements of length 3", lambda w: list(
+        _ragged().padded_batch(2, padded_shapes=2)), Arg, "larger than its padded shape"),
+    C("Dataset.padded_batch", "padded_shapes=(2, 2) for 1-D elements", lambda w: list(
+        _ragged().padded_batch(2, padded_shapes=(2, 2))), Arg, "has 2 axes, but they have 1"),
+    C("Dataset.padded_batch", "padding_values=[0, 1] (not a scalar)", lambda w: list(
+        _ragged().padded_batch(2, padding_values=[0, 1])), Arg, "`padding_values`"),
+    C("Dataset.padded_batch", "one padded shape for (x, y) pairs", lambda w: list(
+        tk.data.Dataset.zip((_ragged(), _ragged())).padded_batch(2, padded_shapes=[4])), Arg,
+      "`padded_shapes` must be a tuple of 2"),
+    C("Dataset.padded_batch", "elements of rank 1 and 2", lambda w: list(
+        tk.data.Dataset.from_generator(lambda: iter([np.ones(2), np.ones((2, 2))]))
+        .padded_batch(2)), Arg, "different ranks"),
+    C("Dataset.window", "size=0", lambda w: _ds().window(0), Arg, "`size`"),
+    C("Dataset.window", "shift=0", lambda w: _ds().window(2, shift=0), Arg, "`shift`"),
+    C("Dataset.window", "stride=-1", lambda w: _ds().window(2, stride=-1), Arg, "`stride`"),
+    C("Dataset.window", "drop_remainder='yes'", lambda w: _ds().window(2, drop_remainder="yes"),
+      Arg, "`drop_remainder`"),
+    C("Dataset.interleave", "map_func=3", lambda w: _ds().interleave(3), Typ, "`map_func`"),
+    C("Dataset.interleave", "cycle_length=0", lambda w: _ds().interleave(
+        tk.data.Dataset.from_tensors, cycle_length=0), Arg, "`cycle_length`"),
+    C("Dataset.interleave", "block_length=0", lambda w: _ds().interleave(
+        tk.data.Dataset.from_tensors, block_length=0), Arg, "`block_length`"),
+    C("Dataset.interleave", "num_parallel_calls=0", lambda w: _ds().interleave(
+        tk.data.Dataset.from_tensors, num_parallel_calls=0), Arg, "`num_parallel_calls`"),
+    C("Dataset.interleave", "map_func returning an array", lambda w: list(_ds().interleave(
+        lambda x: x * 2, cycle_length=2)), Typ, "must return a Dataset"),
+    C("Dataset.flat_map", "map_func returning a list", lambda w: list(_ds().flat_map(
+        lambda x: [x])), Typ, "must return a Dataset"),
+    C("Dataset.concatenate", "an array", lambda w: _ds().concatenate(np.ones(3)), Typ,
+      "`dataset` must be a Dataset"),
+    C("Dataset.reduce", "reduce_func=None", lambda w: _ds().reduce(0.0, None), Typ,
+      "`reduce_func`"),
     # -- ops and tf.* beyond the shapes: NumPy's own refusals, named -------------------------------
     C("ops.split", "5 rows into 2 equal parts", lambda w: tk.ops.split(np.ones(5), 2), Arg,
       "ops.split.*equal division"),

@@ -8,6 +8,7 @@ of ``(x, y)`` pairs is what ``fit``/``evaluate``/``predict`` consume as a batch 
 """
 
 import itertools
+import os
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class Dataset:
     @staticmethod
     def from_tensor_slices(tensors, name=None):
         """One element per row: slices ``tensors`` (an array, tuple or dict) along axis 0."""
-        structure = _map(_to_array, tensors)
+        structure = _from_input(tensors)
         sizes = {len(a) if a.ndim else -1 for a in _flatten(structure)}
         if len(sizes) != 1 or -1 in sizes:
             shapes = [a.shape for a in _flatten(structure)]
@@ -49,7 +50,7 @@ class Dataset:
     @staticmethod
     def from_tensors(tensors, name=None):
         """A dataset of exactly one element: ``tensors`` itself."""
-        structure = _map(_to_array, tensors)
+        structure = _from_input(tensors)
         return Dataset(lambda: iter([structure]), 1)
 
     @staticmethod
@@ -63,8 +64,8 @@ class Dataset:
             check.check_int(f"args[{i}]", arg, who="Dataset.range")
         if len(args) == 3 and args[2] == 0:
             raise InvalidArgumentError("Dataset.range: `step` must not be 0.")
-        values = np.arange(*args).astype(dtype)
-        return Dataset(lambda: iter(values), len(values))
+        values, scalar = range(*args), np.dtype(dtype).type  # lazy: range(10**9) is fine
+        return Dataset(lambda: map(scalar, values), len(values))
 
     @staticmethod
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
@@ -77,7 +78,7 @@ class Dataset:
                 f"{type(generator).__name__}."
             )
         call_args = tuple(args or ())
-        return Dataset(lambda: (_map(_to_array, e) for e in generator(*call_args)))
+        return Dataset(lambda: (_from_input(e) for e in generator(*call_args)))
 
     @staticmethod
     def zip(*datasets, name=None):
@@ -126,10 +127,172 @@ class Dataset:
                     return
                 yield _stack(chunk)
 
+        return Dataset(make, _batched_cardinality(self._cardinality, size, drop_remainder))
+
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False, name=None):
+        """Batch elements of different shapes, padding each component at the end of its axes.
+
+        Args:
+            batch_size: elements per batch (the last may be short unless ``drop_remainder``).
+            padded_shapes: per component, the shape to pad to (an int is one axis; ``None`` or
+                -1 for an axis pads it to the longest in the batch); None pads every axis so.
+            padding_values: the fill, one scalar for all components or one per component;
+                None fills with 0 (False for booleans, "" for strings).
+
+        >>> ds = Dataset.range(1, 5).map(lambda x: np.full([x], x)).padded_batch(2)
+        >>> [b.tolist() for b in ds]
+        [[[1, 0], [2, 2]], [[3, 3, 3, 0], [4, 4, 4, 4]]]
+        """
+        who = "Dataset.padded_batch"
+        size = check.check_int("batch_size", batch_size, low=1, who=who)
+        check.check_bool("drop_remainder", drop_remainder, who=who)
+
+        def make():
+            it = iter(self)
+            while True:
+                chunk = list(itertools.islice(it, size))
+                if not chunk or (drop_remainder and len(chunk) < size):
+                    return
+                yield _pad_structure(chunk, padded_shapes, padding_values)
+
+        return Dataset(make, _batched_cardinality(self._cardinality, size, drop_remainder))
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """Group elements into windows, each a small ``Dataset`` (a structure of them for tuple
+        or dict elements), as TensorFlow: window ``k`` holds the elements at ``k * shift +
+        i * stride`` for ``i < size``; without ``drop_remainder`` the last windows are short.
+
+        >>> ds = Dataset.range(7).window(3, shift=2, drop_remainder=True)
+        >>> [w.batch(3).as_numpy_iterator().__next__().tolist() for w in ds]
+        [[0, 1, 2], [2, 3, 4], [4, 5, 6]]
+        """
+        who = "Dataset.window"
+        size = check.check_int("size", size, low=1, who=who)
+        shift = size if shift is None else check.check_int("shift", shift, low=1, who=who)
+        stride = check.check_int("stride", stride, low=1, who=who)
+        check.check_bool("drop_remainder", drop_remainder, who=who)
+        span = stride * (size - 1) + 1  # input elements one full window covers
+
+        def make():
+            # The sliding buffer of TensorFlow's WindowDataset: fill it to `span`, emit every
+            # `stride`-th element, then drop `shift` elements (reading past the buffer when the
+            # shift is larger than it). Short windows come only once the input is exhausted.
+            it = iter(self)
+            buffer, exhausted = [], False
+            while True:
+                if not exhausted:
+                    buffer.extend(itertools.islice(it, span - len(buffer)))
+                    exhausted = len(buffer) < span
+                if not buffer or (drop_remainder and len(buffer) < span):
+                    return
+                yield _combine(buffer[::stride][:size], _window_component)
+                if shift >= len(buffer):
+                    if not exhausted:
+                        skipped = sum(1 for _ in itertools.islice(it, shift - len(buffer)))
+                        exhausted = skipped < shift - len(buffer)
+                    buffer = []
+                else:
+                    buffer = buffer[shift:]
+
         n = self._cardinality
         if n is not None:
-            n = n // size if drop_remainder else -(-n // size)
+            n = max(n - span, -1) // shift + 1 if drop_remainder else -(-n // shift)
         return Dataset(make, n)
+
+    def interleave(self, map_func, cycle_length=None, block_length=1, num_parallel_calls=None,
+                   deterministic=None, name=None):
+        """Map each element to a dataset and mix them: ``cycle_length`` of them are open at
+        once and read round-robin, ``block_length`` elements at a time, in TensorFlow's order
+        (an exhausted one is replaced by the next input element's dataset in its slot).
+
+        ``cycle_length=None`` (or AUTOTUNE) means the number of CPU cores, as TensorFlow. The
+        datasets are always read in the caller's thread, so ``num_parallel_calls`` does not
+        change the order; ``deterministic=False`` is accepted and gives the same order.
+
+        >>> ds = Dataset.range(1, 4).interleave(
+        ...     lambda x: Dataset.from_tensors(x).repeat(3), cycle_length=2, block_length=2)
+        >>> [int(v) for v in ds]
+        [1, 1, 2, 2, 1, 2, 3, 3, 3]
+        """
+        who = "Dataset.interleave"
+        check.check_callable("map_func", map_func, who=who)
+        if cycle_length is None or cycle_length == AUTOTUNE:
+            cycle = _cpu_count()
+        else:
+            cycle = check.check_int("cycle_length", cycle_length, low=1, who=who)
+        block = check.check_int("block_length", block_length, low=1, who=who)
+        if num_parallel_calls is not None:
+            check.check_int("num_parallel_calls", num_parallel_calls, low=AUTOTUNE, who=who)
+            if num_parallel_calls == 0:
+                raise check.refuse(who, "num_parallel_calls", "a positive integer or AUTOTUNE",
+                                   num_parallel_calls)
+        if deterministic is not None:
+            check.check_bool("deterministic", deterministic, who=who)
+
+        def make():
+            # TensorFlow's InterleaveDataset loop: a slot that runs dry is closed and the turn
+            # passes on; an empty slot is refilled from the input and read in the same turn.
+            inputs = iter(self)
+            slots = [None] * cycle
+            index = taken = opened = 0
+            input_done = False
+            while not input_done or opened:
+                if slots[index] is not None:
+                    value = next(slots[index], _END)
+                    if value is not _END:
+                        taken += 1
+                        if taken == block:
+                            index, taken = (index + 1) % cycle, 0
+                        yield value
+                        continue
+                    slots[index] = None
+                    opened -= 1
+                    index, taken = (index + 1) % cycle, 0
+                elif not input_done:
+                    element = next(inputs, _END)
+                    if element is _END:
+                        input_done = True
+                    else:
+                        slots[index] = iter(_call_for_dataset(map_func, element, who))
+                        opened += 1
+                else:
+                    index, taken = (index + 1) % cycle, 0
+
+        return Dataset(make)
+
+    def flat_map(self, map_func, name=None):
+        """Map each element to a dataset and chain their elements, in order."""
+        who = "Dataset.flat_map"
+        check.check_callable("map_func", map_func, who=who)
+
+        def make():
+            for element in self:
+                yield from _call_for_dataset(map_func, element, who)
+
+        return Dataset(make)
+
+    def concatenate(self, dataset, name=None):
+        """The elements of this dataset, then those of ``dataset``."""
+        if not isinstance(dataset, Dataset):
+            raise check.refuse("Dataset.concatenate", "dataset", "a Dataset", dataset,
+                               "Wrap arrays first: Dataset.from_tensor_slices(array)",
+                               kind=InvalidTypeError)
+        sizes = (self._cardinality, dataset._cardinality)
+        n = None if None in sizes else sum(sizes)
+        return Dataset(lambda: itertools.chain(self, dataset), n)
+
+    def reduce(self, initial_state, reduce_func, name=None):
+        """Fold the elements into one value: ``state = reduce_func(state, element)``.
+
+        >>> int(Dataset.range(5).reduce(np.int64(0), lambda total, x: total + x))
+        10
+        """
+        check.check_callable("reduce_func", reduce_func, who="Dataset.reduce")
+        state = _map(_to_array, initial_state)
+        for element in self:
+            state = _map(_to_array, reduce_func(state, element))
+        return state
 
     def unbatch(self, name=None):
         """Split each batch back into its rows."""
@@ -260,6 +423,16 @@ def _to_array(x):
     return x if isinstance(x, np.ndarray) else np.asarray(x)
 
 
+def _from_input(structure):
+    """Input data as elements: tuples and dicts are structure, anything else (a Python list
+    too, as ``tf.data`` reads ``from_tensor_slices([1, 2, 3])``) becomes one array."""
+    if isinstance(structure, tuple):
+        return tuple(_from_input(s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _from_input(v) for k, v in structure.items()}
+    return _to_array(structure)
+
+
 def _map(fn, structure):
     if isinstance(structure, tuple):
         return tuple(_map(fn, s) for s in structure)
@@ -279,9 +452,138 @@ def _flatten(structure):
 
 
 def _stack(elements):
+    return _combine(elements, np.stack)
+
+
+_END = object()  # what next() returns for an exhausted iterator
+
+
+def _combine(elements, leaf):
+    """Apply ``leaf(arrays)`` per component of a list of elements of one structure."""
     first = elements[0]
     if isinstance(first, tuple):
-        return tuple(_stack([e[i] for e in elements]) for i in range(len(first)))
+        return tuple(_combine([e[i] for e in elements], leaf) for i in range(len(first)))
     if isinstance(first, dict):
-        return {k: _stack([e[k] for e in elements]) for k in first}
-    return np.stack(elements)
+        return {k: _combine([e[k] for e in elements], leaf) for k in first}
+    return leaf(elements)
+
+
+def _pad_structure(elements, shapes, values, path=()):
+    """``padded_batch`` of one batch: ``shapes`` follows the element structure (None: every
+    component to its longest), ``values`` too or is one scalar for all components."""
+    first = elements[0]
+    if not isinstance(first, (tuple, dict)):
+        return _pad_component(elements, shapes, values, path)
+    keys = list(first) if isinstance(first, dict) else range(len(first))
+    parts = {k: _pad_structure([e[k] for e in elements], _part(shapes, k, first, path, True),
+                               _part(values, k, first, path, False), path + (k,))
+             for k in keys}
+    return parts if isinstance(first, dict) else tuple(parts.values())
+
+
+def _part(structure, key, element, path, strict):
+    """The entry of ``padded_shapes``/``padding_values`` for component ``key`` of ``element``."""
+    if structure is None:
+        return None
+    name = "padded_shapes" if strict else "padding_values"
+    if isinstance(element, dict):
+        if isinstance(structure, dict) and key in structure and len(structure) == len(element):
+            return structure[key]
+    elif isinstance(structure, (tuple, list)) and len(structure) == len(element):
+        return structure[key]
+    if not strict and not isinstance(structure, (tuple, list, dict)):
+        return structure  # one padding value for every component
+    where = " at component " + "".join(f"[{k!r}]" for k in path) if path else ""
+    kind = f"a dict with keys {list(element)}" if isinstance(element, dict) else (
+        f"a tuple of {len(element)} entries")
+    raise check.refuse("Dataset.padded_batch", name, f"{kind}{where}, matching the elements",
+                       structure)
+
+
+def _path_name(path):
+    """How an error names a component: ``the elements of component [0]['a']``."""
+    return "the elements" + (" of component " + "".join(f"[{k!r}]" for k in path)
+                             if path else "")
+
+
+def _pad_component(arrays, shape, value, path):
+    """Stack ``arrays`` into one batch, padding each at the end of its axes to ``shape``."""
+    who = "Dataset.padded_batch"
+    where = _path_name(path)
+    ranks = sorted({a.ndim for a in arrays})
+    if len(ranks) > 1:
+        raise InvalidArgumentError(
+            f"{who}: {where} have different ranks {ranks} in one batch "
+            f"(shapes {sorted({a.shape for a in arrays})}). Padding extends axes, it cannot add "
+            "them: give them all the same number of axes.")
+    longest = tuple(np.max([a.shape for a in arrays], axis=0)) if ranks[0] else ()
+    target = longest
+    if shape is not None:
+        dims = _as_padded_shape(shape, where)
+        if len(dims) != ranks[0]:
+            raise InvalidArgumentError(
+                f"{who}: the padded shape {shape!r} for {where} has {len(dims)} axes, "
+                f"but they have {ranks[0]} (shape {arrays[0].shape}). Give one size (or None) "
+                "per axis.")
+        for axis, (want, have) in enumerate(zip(dims, longest)):
+            if want is not None and want < have:
+                raise InvalidArgumentError(
+                    f"{who}: {where} include one of size {have} on axis {axis}, "
+                    f"larger than its padded shape {list(dims)}: padding cannot shrink it. "
+                    "Pass a larger padded shape, or None for that axis to pad to the longest.")
+        target = tuple(have if want is None else want for want, have in zip(dims, longest))
+    dtype = np.result_type(*arrays)
+    if value is None:
+        fill = "" if dtype.kind in "US" else (False if dtype.kind == "b" else 0)
+    else:
+        fill = _to_array(value)
+        if fill.ndim != 0 or (fill.dtype.kind in "US") != (dtype.kind in "US"):
+            raise check.refuse(who, "padding_values",
+                               f"a scalar of the type of {where} ({dtype})", value)
+    out = np.full((len(arrays),) + target, fill, dtype=dtype)
+    for i, a in enumerate(arrays):
+        out[(i,) + tuple(slice(0, d) for d in a.shape)] = a
+    return out
+
+
+def _as_padded_shape(shape, where):
+    """A padded shape as a tuple of ints and None (-1 also means "the longest")."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    ok = isinstance(dims, (tuple, list)) and all(
+        d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= -1)
+        for d in dims)
+    if not ok:
+        raise check.refuse("Dataset.padded_batch", "padded_shapes",
+                           f"a shape (a list of sizes, None or -1 for 'the longest') for "
+                           f"{where}", shape)
+    return tuple(None if d is None or d == -1 else int(d) for d in dims)
+
+
+def _window_component(elements):
+    values = list(elements)
+    return Dataset(lambda: iter(values), len(values))
+
+
+def _batched_cardinality(n, size, drop_remainder):
+    if n is None:
+        return None
+    return n // size if drop_remainder else -(-n // size)
+
+
+def _call_for_dataset(map_func, element, who):
+    """Call ``map_func`` as ``map`` does and check it returned a Dataset."""
+    out = map_func(*element) if isinstance(element, tuple) else map_func(element)
+    if not isinstance(out, Dataset):
+        raise InvalidTypeError(
+            f"{who}: `map_func` must return a Dataset, as TensorFlow requires. It returned "
+            f"{check.show(out)} of type {type(out).__name__}. To map elements to values use "
+            "Dataset.map; to make a dataset of one value use Dataset.from_tensors(value).")
+    return out
+
+
+def _cpu_count():
+    """TensorFlow's default cycle length: the CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -119,13 +119,44 @@ def test_multiple_outputs_train_on_the_weighted_sum_of_their_losses():
     p_reg, p_cls = model.predict(X)
     expected = np.mean((p_reg - y_reg) ** 2) + 0.5 * np.mean(
         -np.log(p_cls[np.arange(96), y_cls]))
-    assert model.evaluate(X, [y_reg, y_cls], verbose=0) == pytest.approx(expected, rel=1e-4)
+    # As Keras 3: the weighted total, then each output's own (unweighted) loss.
+    total, reg_loss, cls_loss = model.evaluate(X, [y_reg, y_cls], verbose=0)
+    assert total == pytest.approx(expected, rel=1e-4)
+    assert reg_loss == pytest.approx(np.mean((p_reg - y_reg) ** 2), rel=1e-4)
+    assert total == pytest.approx(reg_loss + 0.5 * cls_loss, rel=1e-5)
     history = model.fit(X, [y_reg, y_cls], epochs=30, batch_size=16, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     with pytest.raises(ValueError, match="3 entries for 2 outputs"):
         model.compile(loss=["mse"] * 3)
+    before = model.evaluate(X, [y_reg, y_cls], verbose=0)
     with pytest.raises(ValueError, match="metrics per output"):
         model.compile(loss="mse", metrics=["mae"])
+    assert model.evaluate(X, [y_reg, y_cls], verbose=0) == before  # the refusal changed nothing
+
+
+def test_metrics_per_output_are_logged_under_the_output_names():
+    x = Input(shape=(3,))
+    h = Dense(8, activation="relu")(x)
+    model = Model(x, [Dense(1, name="reg")(h), Dense(3, activation="softmax", name="cls")(h)])
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(64, 3)).astype(np.float32)
+    y_reg, y_cls = X[:, :1] * 2.0, np.argmax(X, axis=1)
+    model.compile(optimizer="adam", loss=["mse", "sparse_categorical_crossentropy"],
+                  metrics={"reg": "mae", "cls": ["accuracy"]})
+    history = model.fit(X, [y_reg, y_cls], epochs=2, batch_size=16, verbose=0,
+                        validation_data=(X, [y_reg, y_cls]))
+    assert sorted(history.history) == sorted(
+        ["loss", "reg_loss", "cls_loss", "reg_mae", "cls_accuracy"]
+        + ["val_loss", "val_reg_loss", "val_cls_loss", "val_reg_mae", "val_cls_accuracy"])
+    logs = model.evaluate(X, [y_reg, y_cls], verbose=0, return_dict=True)
+    p_reg, p_cls = model.predict(X, verbose=0)
+    assert logs["reg_mae"] == pytest.approx(np.mean(np.abs(p_reg - y_reg)), rel=1e-5)
+    assert logs["cls_accuracy"] == pytest.approx(np.mean(np.argmax(p_cls, 1) == y_cls))
+    assert logs == pytest.approx(history.history and {
+        k[4:]: v[-1] for k, v in history.history.items() if k.startswith("val_")}, rel=1e-5)
+    assert model.metrics_names == ["loss", "reg_loss", "cls_loss", "reg_mae", "cls_accuracy"]
+    with pytest.raises(ValueError, match="unknown outputs"):
+        model.compile(loss="mse", metrics={"nope": ["mae"]})
 
 
 def test_config_round_trip_rebuilds_the_same_graph():

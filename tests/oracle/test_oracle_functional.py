@@ -2,7 +2,9 @@
 symbolic tensors, and metrics per output of a two-output model."""
 
 import keras
+import numpy as np
 import pytest
+from harness import FIT_RTOL, compare
 
 import tinykeras as tk
 
@@ -45,3 +47,66 @@ def test_functional_summary_text_matches_keras(build, line_length):
     ours = _ours_text(build(tk), line_length)
     assert ours == theirs, f"ours:\n{ours}\nKeras:\n{theirs}"
     assert ("Connected to" in ours) == (build is _two_inputs)
+
+
+def _two_outputs(lib):
+    i = lib.Input((5,), name="features")
+    h = lib.layers.Dense(6, activation="relu", name="trunk")(i)
+    a = lib.layers.Dense(1, activation="sigmoid", name="out_a")(h)
+    b = lib.layers.Dense(2, name="out_b")(h)
+    return lib.Model(i, [a, b], name="two_out")
+
+
+PER_OUTPUT_METRICS = {
+    "dict": {"out_a": ["accuracy"], "out_b": ["mae"]},
+    "list of lists": [["accuracy"], ["mae", "mse"]],
+    "dict, one output": {"out_b": "mae"},
+    "none": None,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metrics", list(PER_OUTPUT_METRICS))
+def test_per_output_metrics_names_and_values_match_keras(metrics, floatx):
+    r = np.random.default_rng(31)
+    x = r.normal(size=(96, 5)).astype(floatx)
+    y = [(x[:, :1] > 0).astype(floatx), (x[:, 1:3] * 2).astype(floatx)]
+    w = r.uniform(0.5, 1.5, 96).astype(floatx)
+    ours, theirs = _two_outputs(tk), _two_outputs(keras)
+    ours.set_weights([np.asarray(v, floatx) for v in theirs.get_weights()])
+    spec = PER_OUTPUT_METRICS[metrics]
+    for model, lib in ((ours, tk), (theirs, keras)):
+        model.compile(optimizer=lib.optimizers.Adam(0.01), loss=["binary_crossentropy", "mse"],
+                      loss_weights=[1.0, 0.5], metrics=spec)
+    fit = {"epochs": 1, "batch_size": 16, "shuffle": False, "verbose": 0,
+           "validation_split": 0.25, "sample_weight": w}
+    history_a, history_b = ours.fit(x, y, **fit).history, theirs.fit(x, y, **fit).history
+    assert sorted(history_a) == sorted(history_b)
+    rtol = FIT_RTOL[floatx]
+    for key in history_b:
+        compare(history_a[key][0], history_b[key][0], section="fits",
+                item=f"two outputs, metrics {metrics}", where=f"epoch 1 {key}", dtype=floatx,
+                rtol=rtol)
+    logs_a = ours.evaluate(x, y, verbose=0, return_dict=True)
+    logs_b = theirs.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(logs_a) == sorted(logs_b)
+    for key in logs_b:
+        compare(logs_a[key], logs_b[key], section="fits", item=f"two outputs, metrics {metrics}",
+                where=f"evaluate {key}", dtype=floatx, rtol=rtol)
+    # The list form: the loss, each output's loss, then the metrics in compile order.
+    list_a = ours.evaluate(x, y, verbose=0)
+    list_b = theirs.evaluate(x, y, verbose=0)
+    compare(np.asarray(list_a), np.asarray(list_b), section="fits",
+            item=f"two outputs, metrics {metrics}", where="evaluate as a list", dtype=floatx,
+            rtol=rtol)
+
+
+def test_per_output_metrics_flat_list_refused_as_keras_does():
+    # Keras refuses at the first batch, tinykeras already in compile (nothing has run yet).
+    x, y = np.zeros((4, 5)), [np.zeros((4, 1)), np.zeros((4, 2))]
+    theirs = _two_outputs(keras)
+    theirs.compile(loss="mse", metrics=["mae"])
+    with pytest.raises(ValueError, match="metrics"):
+        theirs.fit(x, y, verbose=0)
+    with pytest.raises(ValueError, match="metrics per output"):
+        _two_outputs(tk).compile(loss="mse", metrics=["mae"])

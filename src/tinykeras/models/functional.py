@@ -11,13 +11,16 @@ nothing of their own.
 import numpy as np
 
 from tinykeras import losses as losses_module
+from tinykeras import metrics as metrics_module
 from tinykeras.autodiff import Tensor
+from tinykeras.autodiff import plan as plan_module
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
 from tinykeras.layers.input_layer import InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
 from tinykeras.models import data
 from tinykeras.models.model import Model
+from tinykeras.models.trainer import _log_names as _trainer_log_names
 from tinykeras.utils import validation as check
 
 
@@ -161,23 +164,33 @@ class Functional(Model):
             _check_input_shape(t, a, self.name)
 
     # -- several outputs -------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, **kwargs):
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, **kwargs):
         """As ``Model.compile``; with several outputs ``loss`` may be one loss for all, a list
-        (one per output) or a dict by output layer name, and ``loss_weights`` likewise."""
+        (one per output) or a dict by output layer name, ``loss_weights`` likewise, and
+        ``metrics``/``weighted_metrics`` a dict by output name or a list with one entry (a
+        metric, a list of them or None) per output. As Keras 3, each output's loss and
+        metrics are logged under its name: ``out_a_loss``, ``out_a_accuracy``..."""
         if self._single_output or loss is None:
             return super().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
-                                   metrics=metrics, **kwargs)
-        if metrics:
-            raise InvalidArgumentError(
-                f"Model '{self.name}' has {len(self._outputs)} outputs: tinykeras does not "
-                "track metrics per output yet. Compile without `metrics` and evaluate each "
-                "output from `predict`."
-            )
+                                   metrics=metrics, weighted_metrics=weighted_metrics,
+                                   **kwargs)
         names = [t.layer.name for t in self._outputs]
+        # Checked before anything is assigned: a refused compile leaves the model as it was.
+        specs = [(i, ident, False) for i, idents in
+                 enumerate(_per_output_metrics(metrics, names, "metrics")) for ident in idents]
+        specs += [(i, ident, True) for i, idents in enumerate(
+            _per_output_metrics(weighted_metrics, names, "weighted_metrics")) for ident in idents]
         combined = _MultiOutputLoss(_per_output(loss, names, "loss"),
                                     _per_output(loss_weights, names, "loss_weights", 1.0))
         super().compile(optimizer=optimizer, loss=combined, **kwargs)
         self.loss = loss  # kept as given, as Keras does
+        self._compile_config.update(loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                    weighted_metrics=weighted_metrics)
+        # Each output's loss is tracked as a metric too (Keras's `out_a_loss`), before the
+        # compiled metrics; all are made from the first batch's shapes ("accuracy").
+        self._metric_ids = [(i, "loss", False) for i in range(len(names))] + specs
+        self._metrics = None
 
     def _prepare_xy(self, x, y, sample_weight, class_weight, rows=None, names=("x", "y")):
         if self._single_output:
@@ -207,6 +220,55 @@ class Functional(Model):
         data.check_lengths(x=x, **{f"y[{i}]": a for i, a in enumerate(converted)},
                            sample_weight=sample_weight)
         return x, y, sample_weight
+
+    def _update_metrics(self, y, y_pred, sample_weight):
+        if self._single_output:
+            return super()._update_metrics(y, y_pred, sample_weight)
+        # Metrics accumulate in Python: a step that updates them cannot be replayed.
+        plan_module.refuse("metrics updated inside the traced step")
+        preds = [getattr(p, "value", p) for p in y_pred]
+        ys = y.arrays if isinstance(y, MultiArray) else list(y)
+        if self._metrics is None:
+            self._resolve_metrics(ys, preds)
+        for metric, (i, _, weighted) in zip(self._metrics, self._metric_ids):
+            # Keras gives sample weights to each output's loss and to weighted_metrics only.
+            sw = sample_weight if weighted or isinstance(metric, _OutputLoss) else None
+            metric.update_state(ys[i], preds[i], sw)
+
+    def _resolve_metrics(self, y, y_pred):
+        if self._single_output:
+            return super()._resolve_metrics(y, y_pred)
+        names = [t.layer.name for t in self._outputs]
+        resolved, log_names = [], []
+        for i, ident, _ in self._metric_ids:
+            if ident == "loss":
+                metric = _OutputLoss(self._loss_fn.losses[i], name=f"{names[i]}_loss")
+            elif isinstance(ident, str) and ident.lower() in ("accuracy", "acc"):
+                metric = metrics_module.get_accuracy(np.shape(y[i]), np.shape(y_pred[i]), ident)
+            else:
+                metric = metrics_module.get(ident)
+            resolved.append(metric)
+            log_names.append(metric.name if ident == "loss" else f"{names[i]}_{metric.name}")
+        self._metrics = resolved
+        unweighted = sum(1 for _, _, weighted in self._metric_ids if not weighted)
+        self._metric_names = _trainer_log_names(log_names, unweighted)
+
+    def _logs_as_list(self, logs):
+        """Keras's list order for several outputs: the loss, each output's loss, then the
+        compiled metrics in compile order (by their prefixed log names)."""
+        if self._single_output or len(logs) == 1:
+            return super()._logs_as_list(logs)
+        names = ["loss"] + list(getattr(self, "_metric_names", []))
+        return [logs[n] for n in names if n in logs] + [
+            logs[k] for k in sorted(logs) if k not in names]
+
+    @property
+    def metrics_names(self) -> list:
+        """``["loss", ...]`` and, with several outputs, each output's loss and metrics by
+        their log names (``out_a_loss``, ``out_a_accuracy``) once resolved."""
+        if self._single_output or self._metrics is None:
+            return super().metrics_names
+        return ["loss"] + list(self._metric_names)
 
     def _call_to_array(self, x):
         out = self(x)
@@ -325,6 +387,52 @@ class _MultiOutputLoss(losses_module.Loss):
             term = term if weight == 1.0 else term * weight
             total = term if total is None else total + term
         return total
+
+
+class _OutputLoss(metrics_module.Mean):
+    """The running mean of one output's own loss, unweighted by ``loss_weights`` (Keras's
+    ``<output>_loss`` log): each batch counts by its number of rows."""
+
+    def __init__(self, loss, name):
+        super().__init__(name=name)
+        self.loss = loss
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Add this batch's loss of the output, weighted by the batch's row count."""
+        value = self.loss(y_true, y_pred, sample_weight)
+        super().update_state(float(getattr(value, "value", value)), sample_weight=len(y_pred))
+
+
+def _per_output_metrics(value, names, what):
+    """One list of metric identifiers per output, from a dict by output name or a list with
+    one entry per output (each a metric, a list of them, or None); each one checked now."""
+    if value is None:
+        return [[] for _ in names]
+    if isinstance(value, dict):
+        unknown = set(value) - set(names)
+        if unknown:
+            raise InvalidArgumentError(
+                f"`{what}` names unknown outputs {sorted(unknown)}; the outputs are {names}."
+            )
+        entries = [value.get(n) for n in names]
+    elif isinstance(value, (list, tuple)) and len(value) == len(names):
+        entries = list(value)
+    else:
+        got = f"a list of {len(value)}" if isinstance(value, (list, tuple)) else repr(value)
+        raise InvalidArgumentError(
+            f"`{what}` must give the metrics per output for the {len(names)} outputs "
+            f"{names}: a dict by output name ({{{names[0]!r}: ['mae']}}) or a list with one "
+            f"entry per output ([['mae'], None]). Received: {got}."
+        )
+    out = []
+    for entry in entries:
+        idents = [] if entry is None else list(entry) if isinstance(entry, (list, tuple)) \
+            else [entry]
+        for ident in idents:
+            if not (isinstance(ident, str) and ident.lower() in ("accuracy", "acc")):
+                metrics_module.get(ident)  # raises now for an unknown one
+        out.append(idents)
+    return out
 
 
 def _as_loss(loss):

@@ -40,7 +40,10 @@ def _activation_name(layer):
 
 
 def _units(model, layer):
-    shape = getattr(model, "_output_shape", None) or getattr(layer, "_output_shape", None)
+    # A model with several outputs keeps only the first one's shape: ask the layer then.
+    several = len(getattr(model, "_outputs", ())) > 1
+    shape = (None if several else getattr(model, "_output_shape", None)) or getattr(
+        layer, "_output_shape", None)
     return shape[-1] if shape else getattr(layer, "units", None)
 
 

@@ -125,7 +125,9 @@ def _layer_instances():
         "Concatenate": lambda: layers.Concatenate(axis=1),
         "Normalization": lambda: layers.Normalization(mean=[1.0, 2.0], variance=[3.0, 4.0]),
         "LeakyReLU": lambda: layers.LeakyReLU(negative_slope=0.2),
-        "Lambda": None,  # holds Python code: never serialized (test_lambda_* below)
+        # A function is saved by name only (tests/test_saving_lambda.py); an activation needs
+        # no registering.
+        "Lambda": lambda: layers.Lambda(tk.activations.softplus, output_shape=(4,)),
         "Dropout": lambda: layers.Dropout(0.3, noise_shape=(None, 1), seed=4),
         "AlphaDropout": lambda: layers.AlphaDropout(0.1, seed=2),
         "GaussianDropout": lambda: layers.GaussianDropout(0.2),
@@ -255,14 +257,14 @@ def test_lambda_layers_are_refused_even_with_safe_mode_false(tmp_path):
             {"module": "keras.layers", "class_name": "Lambda", "registered_name": None,
              "config": {"name": "lam", "function": {"class_name": "__lambda__", "config": {
                  "code": "4wEAAAAAAAAAAAAAAAEAAAADAAAAQwAAAHMEAAAAfABTAKkBTqkAKQHa"}}}}]}}
-    with pytest.raises(FileFormatError, match="Lambda layer, which stores Python bytecode"):
+    with pytest.raises(FileFormatError, match="stores its `function` as Python bytecode"):
         tk.models.model_from_json(json.dumps(config))
 
 
 def test_lambda_layers_refuse_to_save(tmp_path):
     x = tk.Input((2,))
     model = tk.Model(x, layers.Lambda(lambda t: t * 2)(x))
-    with pytest.raises(NotImplementedError, match="Python function"):
+    with pytest.raises(NotImplementedError, match="lambda expression"):
         model.save(tmp_path / "lam.keras")
     assert list(tmp_path.iterdir()) == []
 

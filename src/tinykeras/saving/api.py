@@ -57,8 +57,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Loading is safe by construction: only tinykeras's own classes and the classes you allow
     (``custom_objects``, ``register_keras_serializable``) are built, no module named in the
-    file is imported, no code stored in it runs (``Lambda`` layers are refused whatever
-    ``safe_mode`` says), and corrupted or hostile files raise ``FileFormatError`` (a
+    file is imported, no code stored in it runs (a ``Lambda`` layer's function is found by
+    name among those allowed; Keras's stored bytecode is refused whatever ``safe_mode``
+    says), and corrupted or hostile files raise ``FileFormatError`` (a
     ValueError) before anything unbounded is allocated.
 
     Args:

@@ -20,7 +20,9 @@ from tinykeras.utils.serialization import (
 )
 
 MAX_DEPTH = 100  # nesting of dicts and lists; Keras's own configs stay below 15
-_CODE_LAYERS = ("Lambda", "TFOpLambda", "SlicingOpLambda")
+# Keras 2's wrapped TensorFlow ops. (A Lambda layer loads its function by name, and refuses
+# bytecode, in Lambda.from_config.)
+_CODE_LAYERS = ("TFOpLambda", "SlicingOpLambda")
 
 
 class FileFormatError(InvalidArgumentError):
@@ -87,9 +89,10 @@ def deserialize_layer(config, custom_objects: dict | None = None):
     name = config["class_name"]
     if name in _CODE_LAYERS:
         raise FileFormatError(
-            f"This file contains a {name} layer, which stores Python bytecode. tinykeras never "
-            "runs code from a file. Rewrite the layer as a subclass of tinykeras.layers.Layer, "
-            "register it with @tinykeras.saving.register_keras_serializable(), and load again."
+            f"This file contains a {name} layer (a TensorFlow op Keras 2 wrapped), which "
+            "tinykeras cannot rebuild without running code named in the file. Rewrite the "
+            "layer as a subclass of tinykeras.layers.Layer, register it with "
+            "@tinykeras.saving.register_keras_serializable(), and load again."
         )
     cls = lookup_class(config, layer_table(), custom_objects, _unknown_layer)
     inner = config.get("config", {})

@@ -165,3 +165,28 @@ def test_a_numpy_argument_of_object_dtype_is_refused(tmp_path):
     with pytest.raises(FileFormatError, match="not numeric"):
         tk.models.model_from_json(_file_with_lambda(tmp_path, function, arguments={
             "a": {"class_name": "__numpy__", "config": {"value": [1], "dtype": "object"}}}))
+
+
+def test_tf_functions_on_symbolic_tensors_save_and_load_by_name(tmp_path):
+    """The content-based recommender's tf.linalg.l2_normalize (and a reduction) on functional
+    outputs: Lambda layers that name TensorFlow's function and keep the other arguments."""
+    import tinykeras as tf
+
+    tf.utils.set_random_seed(0)
+    user, item = tf.keras.Input((4,)), tf.keras.Input((5,))
+    vu = tf.linalg.l2_normalize(layers.Dense(3)(user), axis=1)
+    vm = tf.nn.l2_normalize(layers.Dense(3)(item), 1)  # positional axis
+    total = tf.reduce_sum(vm, axis=1, keepdims=True)
+    model = tf.keras.Model([user, item], layers.Add()([layers.Dot(axes=1)([vu, vm]), total]))
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(0)
+    x = [rng.random((8, 4)), rng.random((8, 5))]
+    model.fit(x, rng.random((8, 1)), epochs=1, verbose=0)
+    model.save(tmp_path / "rec.keras")
+    saved = [(c["config"]["function"]["config"], c["config"]["arguments"]) for c in json.loads(
+        zipfile.ZipFile(tmp_path / "rec.keras").read("config.json"))["config"]["layers"]
+        if c["class_name"] == "Lambda"]
+    assert saved == [("tf.nn.l2_normalize", {"axis": 1}), ("tf.nn.l2_normalize", {"axis": 1}),
+                     ("tf.math.reduce_sum", {"axis": 1, "keepdims": True})]
+    loaded = tf.keras.models.load_model(tmp_path / "rec.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

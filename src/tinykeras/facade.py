@@ -7,7 +7,8 @@ implemented twice: each name is an alias or a few lines of argument translation 
 spells arguments differently: ``input_tensor``, ``perm``, ``transpose_a``, ``direction``).
 
 Called on a symbolic tensor (a functional-API ``Input`` or layer output), a function becomes a
-``Lambda`` layer in the model, as Keras 2 wrapped TensorFlow ops.
+``Lambda`` layer in the model, as Keras 2 wrapped TensorFlow ops; a model file names the
+function (``"tf.nn.l2_normalize"``), so such a model saves and loads.
 """
 
 import builtins
@@ -41,18 +42,46 @@ half = float16
 
 
 def _symbolic(fn):
-    """Let ``fn`` take a symbolic tensor first: then it returns a ``Lambda`` layer's output."""
+    """Let ``fn`` take a symbolic tensor first: then it returns a ``Lambda`` layer's output.
+
+    The layer holds this wrapper itself with the other arguments as keywords, so a model
+    file names it (``"tf.linalg.l2_normalize"``, from ``SYMBOLIC_OPS``) and can be loaded."""
 
     @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):
         if isinstance(x, KerasTensor):
             from tinykeras.layers.lambda_layer import Lambda
 
-            layer = Lambda(lambda t: fn(t, *args, **kwargs), name=_op_layer_name(fn.__name__))
-            return layer(x)
+            layer_name = _op_layer_name(fn.__name__)
+            arguments = _as_keywords(fn, x, args, kwargs)
+            if arguments is None:  # not expressible as keywords: a layer that cannot be saved
+                return Lambda(lambda t: fn(t, *args, **kwargs), name=layer_name)(x)
+            return Lambda(wrapper, arguments=arguments, name=layer_name)(x)
         return fn(x, *args, **kwargs)
 
+    wrapper._tf_symbolic = True
     return wrapper
+
+
+def _as_keywords(fn, x, args, kwargs):
+    """The arguments after the first as keywords (TensorFlow's ``name`` dropped), or None."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters
+        bound = inspect.signature(fn).bind(x, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_POSITIONAL for p in params.values()):
+        return None
+    first = next(iter(params))
+    out = {}
+    for key, value in bound.arguments.items():
+        if params[key].kind == params[key].VAR_KEYWORD:
+            out.update(value)
+        elif key not in (first, "name"):
+            out[key] = value
+    return out
 
 
 def _op_layer_name(name):
@@ -552,3 +581,29 @@ def _guard_public_functions():
 
 
 _guard_public_functions()
+
+# "tf.linalg.l2_normalize" -> the function a Lambda layer made from it calls: the names a
+# model file may give such a layer (tinykeras's own functions, so loading them runs no code
+# from the file).
+SYMBOLIC_OPS = {}
+
+
+def _name_symbolic_ops():
+    here = globals()
+    # The namespaces first, so the name written is one TensorFlow has (tf.nn.l2_normalize).
+    spaces = [(f"tf.{space.__name__.rsplit('.', 1)[-1]}", vars(space))
+              for space in (nn, math, linalg, random)] + [
+        ("tf", {name: here[name] for name in __all__})]
+    for prefix, members in spaces:
+        for key, value in members.items():
+            # Down to the _symbolic wrapper itself, under the error guard (functools.wraps
+            # copied the marker onto the guard too).
+            while getattr(getattr(value, "__wrapped__", None), "_tf_symbolic", False):
+                value = value.__wrapped__
+            if getattr(value, "_tf_symbolic", False):
+                SYMBOLIC_OPS[f"{prefix}.{key}"] = value
+                if not hasattr(value, "_tf_op_name"):  # the first name is the one written
+                    value._tf_op_name = f"{prefix}.{key}"
+
+
+_name_symbolic_ops()

@@ -5,7 +5,7 @@ with one rule Keras leaves to ``safe_mode``: a function is saved and loaded by *
 A named function is written as ``{"module": "builtins", "class_name": "function", "config":
 "package>name"}``, exactly as Keras 3.15 writes it, and loading finds it among the functions
 you registered (``register_keras_serializable``) or passed (``custom_objects``), or among
-tinykeras's own activations. A lambda expression has no name, and Keras's alternative (its
+tinykeras's own: activations, and the ``tf.*`` functions of the facade (``SYMBOLIC_OPS``). A lambda expression has no name, and Keras's alternative (its
 marshalled bytecode) is code from a file, which tinykeras never runs: saving one is refused
 with the fix, and a Keras file holding bytecode is refused on load.
 """
@@ -127,8 +127,10 @@ def _function_to_config(fn, layer, what):
             "and build the layer as Lambda(double); load_model then finds it by name (or pass "
             "custom_objects={'double': double} to load_model). Constants go in "
             "Lambda(fn, arguments={...}).")
-    # Keras writes "builtins" as the module of every function, registered or not.
-    return {"module": "builtins", "class_name": "function", "config": get_registered_name(fn),
+    # Keras writes "builtins" as the module of every function, registered or not. A tf.*
+    # function applied to a symbolic tensor is named as TensorFlow spells it.
+    name = getattr(fn, "_tf_op_name", None) or get_registered_name(fn)
+    return {"module": "builtins", "class_name": "function", "config": name,
             "registered_name": "function"}
 
 
@@ -152,10 +154,12 @@ def _function_from_config(config, layer, what):
     if not isinstance(config, str):
         raise FileFormatError(f"Lambda layer '{layer}': `{what}` must name a function. "
                               f"Received: {short_repr(config)}")
+    from tinykeras.facade import SYMBOLIC_OPS
+
     user = custom_objects_in_scope()
     fn = user.get(config)
     if fn is None and ">" not in config:
-        fn = activations.ALL_OBJECTS.get(config)
+        fn = activations.ALL_OBJECTS.get(config) or SYMBOLIC_OPS.get(config)
     if fn is None or not callable(fn):
         short = config.rsplit(">", 1)[-1]
         raise FileFormatError(
@@ -170,6 +174,8 @@ def _function_from_config(config, layer, what):
 def _argument_to_config(value, layer, key):
     """A JSON value for ``arguments[key]``: numbers, strings, lists, dicts; arrays as Keras's
     ``{"class_name": "__numpy__", ...}``."""
+    if isinstance(value, Tensor):
+        value = value.value
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
         return {"class_name": "__numpy__",
                 "config": {"value": np.asarray(value).tolist(), "dtype": str(value.dtype)}}

@@ -5,9 +5,10 @@ with one rule Keras leaves to ``safe_mode``: a function is saved and loaded by *
 A named function is written as ``{"module": "builtins", "class_name": "function", "config":
 "package>name"}``, exactly as Keras 3.15 writes it, and loading finds it among the functions
 you registered (``register_keras_serializable``) or passed (``custom_objects``), or among
-tinykeras's own: activations, and the ``tf.*`` functions of the facade (``SYMBOLIC_OPS``). A lambda expression has no name, and Keras's alternative (its
-marshalled bytecode) is code from a file, which tinykeras never runs: saving one is refused
-with the fix, and a Keras file holding bytecode is refused on load.
+tinykeras's own: activations, and the ``tf.*`` functions of the facade (``SYMBOLIC_OPS``).
+A lambda expression has no name, and Keras's alternative (its marshalled bytecode) is code
+from a file, which tinykeras never runs: saving one is refused with the fix, and a Keras
+file holding bytecode is refused on load.
 """
 
 import numbers

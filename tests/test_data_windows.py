@@ -6,6 +6,8 @@ and tf.raw_ops.WindowDataset), written out by hand: TensorFlow does not run here
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinykeras as tk
 from tinykeras.data import Dataset
@@ -223,3 +225,21 @@ def test_flat_map_concatenate_reduce():
 def test_from_tensor_slices_reads_python_lists_as_arrays():
     assert ints(Dataset.from_tensor_slices([1, 2, 3])) == [1, 2, 3]
     assert lists(Dataset.from_tensor_slices([[1, 2], [3, 4]])) == [[1, 2], [3, 4]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(0, 30), size=st.integers(1, 6), shift=st.integers(1, 8),
+       stride=st.integers(1, 4), drop_remainder=st.booleans())
+def test_window_matches_the_definition_for_any_arguments(n, size, shift, stride,
+                                                         drop_remainder):
+    """TensorFlow's definition, written directly: window k starts at element k * shift and
+    holds every stride-th element after it, up to size of them; windows start while the
+    input lasts, and drop_remainder keeps only the full ones."""
+    expected = []
+    for start in range(0, n, shift):
+        window = [i for i in range(start, start + stride * size, stride) if i < n]
+        if len(window) == size or not drop_remainder:
+            expected.append(window)
+    ds = Dataset.range(n).window(size, shift, stride, drop_remainder)
+    assert [ints(w) for w in ds] == expected
+    assert ds.cardinality() == len(expected)

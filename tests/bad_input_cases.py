@@ -839,6 +839,20 @@ ROBUSTNESS_CASES = [
       "`dataset` must be a Dataset"),
     C("Dataset.reduce", "reduce_func=None", lambda w: _ds().reduce(0.0, None), Typ,
       "`reduce_func`"),
+    C("Dataset.shard", "index=3 of 3 shards", lambda w: _ds().shard(3, 3), Arg, "`index`"),
+    C("Dataset.shard", "num_shards=0", lambda w: _ds().shard(0, 0), Arg, "`num_shards`"),
+    C("Dataset.take_while", "predicate=None", lambda w: _ds().take_while(None), Typ,
+      "`predicate`"),
+    C("Dataset.filter", "a predicate returning 2 booleans", lambda w: list(_ds().filter(
+        lambda x: np.array([True, False]))), Arg, "one boolean per element"),
+    C("Dataset.unique", "vector elements", lambda w: list(_ragged().unique()), Arg,
+      "scalar integers or strings"),
+    C("Dataset.apply", "a function returning a list", lambda w: _ds().apply(list), Typ,
+      "must return a Dataset"),
+    C("Dataset.get_single_element", "a dataset of 6 elements", lambda w: (
+        _ds().get_single_element()), Arg, "more than one element"),
+    C("Dataset.get_single_element", "an empty dataset", lambda w: (
+        _ds().take(0).get_single_element()), Arg, "the dataset is empty"),
     # -- ops and tf.* beyond the shapes: NumPy's own refusals, named -------------------------------
     C("ops.split", "5 rows into 2 equal parts", lambda w: tk.ops.split(np.ones(5), 2), Arg,
       "ops.split.*equal division"),

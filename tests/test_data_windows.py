@@ -243,3 +243,19 @@ def test_window_matches_the_definition_for_any_arguments(n, size, shift, stride,
     ds = Dataset.range(n).window(size, shift, stride, drop_remainder)
     assert [ints(w) for w in ds] == expected
     assert ds.cardinality() == len(expected)
+
+
+# -- take_while, shard, unique, apply, get_single_element (TensorFlow's documented examples) ------
+def test_take_while_shard_unique_apply_get_single_element():
+    assert ints(Dataset.range(10).take_while(lambda x: x < 5)) == [0, 1, 2, 3, 4]
+    shards = [Dataset.range(10).shard(num_shards=3, index=i) for i in range(3)]
+    assert [ints(s) for s in shards] == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
+    assert [s.cardinality() for s in shards] == [4, 3, 3]
+    assert ints(Dataset.from_tensor_slices([1, 37, 2, 37, 2, 1]).unique()) == [1, 37, 2]
+    assert [str(s) for s in Dataset.from_tensor_slices(["b", "a", "b"]).unique()] == ["b", "a"]
+    evens = Dataset.range(100).apply(lambda ds: ds.filter(lambda x: x % 2 == 0).take(3))
+    assert ints(evens) == [0, 2, 4]
+    assert Dataset.from_tensors(np.array([1, 2])).get_single_element().tolist() == [1, 2]
+    x, y = Dataset.from_tensor_slices((np.ones((4, 2)), np.arange(4))).batch(
+        4).get_single_element()
+    assert x.shape == (4, 2) and y.tolist() == [0, 1, 2, 3]

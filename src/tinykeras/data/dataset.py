@@ -321,11 +321,7 @@ class Dataset:
     def filter(self, predicate, name=None):
         """Keep the elements for which ``predicate`` is true."""
         check.check_callable("predicate", predicate, who="Dataset.filter")
-        def keep(element):
-            flag = predicate(*element) if isinstance(element, tuple) else predicate(element)
-            return bool(np.asarray(flag))
-
-        return Dataset(lambda: (e for e in self if keep(e)))
+        return Dataset(lambda: (e for e in self if _truth(predicate, e, "Dataset.filter")))
 
     def take(self, count, name=None):
         """The first ``count`` elements (all of them for -1)."""
@@ -382,6 +378,69 @@ class Dataset:
         """Pairs ``(index, element)``."""
         return Dataset(lambda: ((np.int64(i), e) for i, e in enumerate(self, start)),
                        self._cardinality)
+
+    def take_while(self, predicate, name=None):
+        """The elements up to (not including) the first for which ``predicate`` is false."""
+        check.check_callable("predicate", predicate, who="Dataset.take_while")
+        return Dataset(lambda: itertools.takewhile(
+            lambda e: _truth(predicate, e, "Dataset.take_while"), self))
+
+    def shard(self, num_shards, index, name=None):
+        """Every ``num_shards``-th element, starting at ``index`` (one worker's share).
+
+        >>> [int(v) for v in Dataset.range(10).shard(num_shards=3, index=1)]
+        [1, 4, 7]
+        """
+        who = "Dataset.shard"
+        num_shards = check.check_int("num_shards", num_shards, low=1, who=who)
+        index = check.check_int("index", index, low=0, high=num_shards - 1, who=who)
+        n = self._cardinality
+        n = None if n is None else max(n - index + num_shards - 1, 0) // num_shards
+        return Dataset(lambda: itertools.islice(iter(self), index, None, num_shards), n)
+
+    def unique(self, name=None):
+        """The elements in first-seen order without repeats (scalar integers or strings, as
+        in TensorFlow)."""
+        def make():
+            seen = set()
+            for element in self:
+                value = element if isinstance(element, np.ndarray) else np.asarray(element)
+                if isinstance(element, (tuple, dict)) or value.ndim or value.dtype.kind not in (
+                        "iuUSb"):
+                    raise InvalidArgumentError(
+                        "Dataset.unique: elements must be scalar integers or strings, as in "
+                        f"TensorFlow. Received an element {check.show(element)}. Map each "
+                        "element to one such key first.")
+                key = value.item()
+                if key not in seen:
+                    seen.add(key)
+                    yield element
+
+        return Dataset(make)
+
+    def apply(self, transformation_func):
+        """``transformation_func(self)``: a reusable chain of transformations."""
+        check.check_callable("transformation_func", transformation_func, who="Dataset.apply")
+        out = transformation_func(self)
+        if not isinstance(out, Dataset):
+            raise InvalidTypeError(
+                "Dataset.apply: `transformation_func` must return a Dataset. It returned "
+                f"{check.show(out)} of type {type(out).__name__}.")
+        return out
+
+    def get_single_element(self, name=None):
+        """The one element of a dataset that has exactly one."""
+        it = iter(self)
+        first = next(it, _END)
+        if first is _END:
+            raise InvalidArgumentError(
+                "Dataset.get_single_element: the dataset is empty; it must have exactly one "
+                "element.")
+        if next(it, _END) is not _END:
+            raise InvalidArgumentError(
+                "Dataset.get_single_element: the dataset has more than one element; it must "
+                "have exactly one. Batch it first, e.g. ds.batch(n).get_single_element().")
+        return first
 
     # -- reading ---------------------------------------------------------------------------------
     def __iter__(self):
@@ -568,6 +627,16 @@ def _batched_cardinality(n, size, drop_remainder):
     if n is None:
         return None
     return n // size if drop_remainder else -(-n // size)
+
+
+def _truth(predicate, element, who):
+    """``predicate`` called as ``map`` calls its function, as one Python bool."""
+    flag = np.asarray(predicate(*element) if isinstance(element, tuple) else predicate(element))
+    if flag.size != 1:
+        raise InvalidArgumentError(
+            f"{who}: `predicate` must return one boolean per element. It returned an array "
+            f"of shape {flag.shape}. Reduce it, e.g. with tf.reduce_all(...).")
+    return bool(flag)
 
 
 def _call_for_dataset(map_func, element, who):

@@ -853,6 +853,19 @@ ROBUSTNESS_CASES = [
         _ds().get_single_element()), Arg, "more than one element"),
     C("Dataset.get_single_element", "an empty dataset", lambda w: (
         _ds().take(0).get_single_element()), Arg, "the dataset is empty"),
+    C("timeseries_dataset_from_array", "sequence_length=0", lambda w: (
+        tk.utils.timeseries_dataset_from_array(np.arange(10), None, 0)), Arg,
+      "`sequence_length`"),
+    C("timeseries_dataset_from_array", "sampling_rate=10 for 10 rows", lambda w: (
+        tk.utils.timeseries_dataset_from_array(np.arange(10), None, 2, sampling_rate=10)), Arg,
+      "`sampling_rate` must be lower than the length of the data"),
+    C("timeseries_dataset_from_array", "start_index=10 for 10 rows", lambda w: (
+        tk.utils.timeseries_dataset_from_array(np.arange(10), None, 2, start_index=10)), Arg,
+      "`start_index`"),
+    C("timeseries_dataset_from_array", "end_index=3, start_index=5", lambda w: (
+        tk.utils.timeseries_dataset_from_array(np.arange(10), None, 2, start_index=5,
+                                               end_index=3)), Arg,
+      "`end_index` must be higher than `start_index`"),
     # -- ops and tf.* beyond the shapes: NumPy's own refusals, named -------------------------------
     C("ops.split", "5 rows into 2 equal parts", lambda w: tk.ops.split(np.ones(5), 2), Arg,
       "ops.split.*equal division"),

@@ -259,3 +259,57 @@ def test_take_while_shard_unique_apply_get_single_element():
     x, y = Dataset.from_tensor_slices((np.ones((4, 2)), np.arange(4))).batch(
         4).get_single_element()
     assert x.shape == (4, 2) and y.tolist() == [0, 1, 2, 3]
+
+
+# -- keras.utils.timeseries_dataset_from_array (Keras's documented examples) ---------------------
+def test_timeseries_dataset_keras_example_1_indices():
+    ds = tk.utils.timeseries_dataset_from_array(np.arange(99), None, sequence_length=10,
+                                                sampling_rate=2, sequence_stride=3,
+                                                batch_size=None)
+    sequences = lists(ds)
+    assert sequences[:3] == [list(range(0, 19, 2)), list(range(3, 22, 2)),
+                             list(range(6, 25, 2))]
+    assert sequences[-1] == list(range(78, 97, 2))  # the next would run past index 98
+    assert len(sequences) == ds.cardinality() == 27
+
+
+def test_timeseries_dataset_keras_example_2_regression_targets():
+    data = np.arange(100.0)
+    ds = tk.utils.timeseries_dataset_from_array(data[:-10], data[10:], sequence_length=10)
+    x, y = next(iter(ds))
+    assert x.shape == (81, 10) and y.shape == (81,)
+    np.testing.assert_array_equal(x[0], data[:10])
+    assert y[0] == data[10] and y[-1] == data[90]
+
+
+def test_timeseries_dataset_indices_batches_and_shuffle():
+    data = np.arange(50).reshape(25, 2)
+    ds = tk.utils.timeseries_dataset_from_array(data, np.arange(25) * 10, sequence_length=3,
+                                                start_index=5, end_index=20, batch_size=4)
+    batches = list(ds)
+    assert [len(y) for _, y in batches] == [4, 4, 4, 1] and ds.cardinality() == 4
+    x0, y0 = batches[0]
+    assert x0.shape == (4, 3, 2) and x0[0].tolist() == data[5:8].tolist()
+    assert y0.tolist() == [50, 60, 70, 80]  # targets[start_index + i]
+    assert batches[-1][0][-1].tolist() == data[17:20].tolist()  # nothing from end_index on
+
+    def starts(seed):
+        ds = tk.utils.timeseries_dataset_from_array(np.arange(40), None, sequence_length=4,
+                                                    batch_size=5, shuffle=True, seed=seed)
+        return [int(s[0]) for b in ds for s in b]
+
+    assert starts(3) == starts(3) and sorted(starts(3)) == list(range(37))
+    assert starts(3) != list(range(37))
+
+
+def test_timeseries_dataset_trains_a_forecaster():
+    tk.utils.set_random_seed(5)
+    t = np.arange(500, dtype="float32")
+    series = np.sin(t / 6.0).astype("float32")
+    ds = tk.utils.timeseries_dataset_from_array(series[:-8], series[8:], sequence_length=8,
+                                                batch_size=32, shuffle=True, seed=0)
+    model = tk.Sequential([tk.layers.Input((8,)), tk.layers.Dense(16, activation="tanh"),
+                           tk.layers.Dense(1)])
+    model.compile(optimizer=tk.optimizers.Adam(0.01), loss="mse")
+    losses = model.fit(ds, epochs=6, verbose=0).history["loss"]
+    assert losses[-1] < 0.1 * losses[0] and losses[-1] < 0.02

@@ -47,6 +47,15 @@ def to_categorical(x, num_classes=None):
     return (labels[..., None] == np.arange(num_classes)).astype(floatx())
 
 
+def __getattr__(name):
+    # tinykeras.data imports this package (validation), so its Keras utility loads on first use.
+    if name == "timeseries_dataset_from_array":
+        from tinykeras.data.timeseries import timeseries_dataset_from_array
+
+        return timeseries_dataset_from_array
+    raise AttributeError(f"module 'tinykeras.utils' has no attribute {name!r}")
+
+
 __all__ = ["Progbar", "PyDataset", "Sequence", "plot_decision_boundary", "plot_history",
            "plot_images", "plot_model", "plot_training", "set_progress_style", "set_random_seed",
-           "to_categorical", "ValidationSplit"]
+           "timeseries_dataset_from_array", "to_categorical", "ValidationSplit"]

@@ -33,13 +33,14 @@ def _keras_model(function, **kwargs):
     return keras.Model(inputs, keras.layers.Dense(2, name="out")(hidden))
 
 
-def test_tinykeras_file_with_a_registered_function_loads_in_keras(tmp_path):
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_tinykeras_file_with_a_registered_function_loads_in_keras(tmp_path, ext):
     tk.utils.set_random_seed(0)
     inputs = tk.Input((3,))
     hidden = tk.layers.Lambda(affine, arguments={"factor": 3.0}, name="fn")(inputs)
     model = tk.Model(inputs, tk.layers.Dense(2, name="out")(hidden))
-    model.save(tmp_path / "tk.keras")
-    loaded = keras.saving.load_model(tmp_path / "tk.keras")  # Keras's own safe mode
+    model.save(tmp_path / f"tk{ext}")
+    loaded = keras.saving.load_model(tmp_path / f"tk{ext}")  # Keras's own safe mode
     assert loaded.get_layer("fn").function is affine
     np.testing.assert_allclose(np.asarray(loaded.predict(X, verbose=0)),
                                model.predict(X, verbose=0), rtol=1e-6, atol=1e-6)

@@ -805,6 +805,8 @@ ROBUSTNESS_CASES = [
         tk.data.Dataset.from_generator(iter([1]))), Typ, "`generator`"),
     C("Dataset.unbatch", "elements that are scalars", lambda w: list(_ds().unbatch()), Arg,
       "batch axis"),
+    C("Dataset.from_tensor_slices", "a list [x, y] of different shapes", lambda w: (
+        tk.data.Dataset.from_tensor_slices([w.x, w.y])), Arg, r"pass a tuple"),
     C("Dataset.padded_batch", "batch_size=0", lambda w: _ds().padded_batch(0), Arg,
       "`batch_size` must be a positive integer"),
     C("Dataset.padded_batch", "padded_shapes=2 for elements of length 3", lambda w: list(

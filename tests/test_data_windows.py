@@ -225,6 +225,8 @@ def test_flat_map_concatenate_reduce():
 def test_from_tensor_slices_reads_python_lists_as_arrays():
     assert ints(Dataset.from_tensor_slices([1, 2, 3])) == [1, 2, 3]
     assert lists(Dataset.from_tensor_slices([[1, 2], [3, 4]])) == [[1, 2], [3, 4]]
+    # As TensorFlow: a list of two same-shape arrays is one array of two elements.
+    assert len(list(Dataset.from_tensor_slices([np.ones((4, 1)), np.zeros((4, 1))]))) == 2
 
 
 @settings(max_examples=150, deadline=None)

@@ -489,6 +489,15 @@ def _from_input(structure):
         return tuple(_from_input(s) for s in structure)
     if isinstance(structure, dict):
         return {k: _from_input(v) for k, v in structure.items()}
+    if isinstance(structure, list):
+        try:
+            return np.asarray([_to_array(item) for item in structure])
+        except ValueError:  # ragged: NumPy cannot make one array of it
+            shapes = [np.shape(_to_array(item)) for item in structure]
+            raise InvalidArgumentError(
+                "Dataset: a Python list is read as one array, as TensorFlow reads it, but its "
+                f"items have different shapes {shapes}. For features and labels pass a tuple: "
+                "Dataset.from_tensor_slices((x, y)).") from None
     return _to_array(structure)
 
 

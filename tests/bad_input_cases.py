@@ -25,6 +25,11 @@ from tinykeras.models import Sequential
 Case = namedtuple("Case", "entry given run error match")
 
 
+def _two_outputs():
+    inputs = Input(shape=(4,), name="features")
+    return tk.Model(inputs, [Dense(1, name="out_a")(inputs), Dense(2, name="out_b")(inputs)])
+
+
 class World:
     """Fresh objects for one case: models in every state a user meets, already trained once
     (so the optimizers have iterations and slots), plus data."""
@@ -68,11 +73,13 @@ class World:
                                    name="two_inputs")
         self.two_inputs.compile(optimizer="adam", loss="mse")
         self.two_inputs.fit([self.x, self.x[:, :2]], self.y, epochs=1, batch_size=10, verbose=0)
+        self.two_outputs = _two_outputs()
 
     def objects(self):
         """What a refused call must leave unchanged."""
         return (self.model, self.multi, self.sparse, self.unbuilt, self.fresh, self.onehot,
-                self.noloss, self.functional, self.two_inputs, self.stop, self.var, self.opt)
+                self.noloss, self.functional, self.two_inputs, self.stop, self.var, self.opt,
+                self.two_outputs)
 
     def still_works(self):
         """Every model trains and predicts after the refusal (nothing is broken for good)."""
@@ -655,6 +662,12 @@ NEW_CASES = [
         w.x[:, :2], w.y, verbose=0), Arg, "expected axis -1"),
     C("Model.fit (functional)", "y of shape (20, 3) for 1 output", lambda w: w.functional.fit(
         w.x, np.ones((20, 3)), verbose=0), Arg, r"\(20, 3\)"),
+    C("KerasTensor + array", "Input((4,)) + np.ones(4)", lambda w: Input(shape=(4,)) + np.ones(4),
+      Arg, "symbolic tensor or a Python number"),
+    C("KerasTensor * KerasTensor", "shapes (None, 3) and (None, 4)", lambda w: Input(
+        shape=(3,)) * Input(shape=(4,)), Arg, r"\(None, 3\), \(None, 4\)"),
+    C("Model.compile (two outputs)", "metrics=['mae']", lambda w: w.two_outputs.compile(
+        loss="mse", metrics=["mae"]), Arg, "metrics per output"),
     C("Model.predict (functional)", "1-D x", lambda w: w.functional.predict(
         np.ones(4), verbose=0), Arg, "1-D"),
     C("fit (Dataset)", "a batch with NaN", lambda w: w.model.fit(

@@ -110,3 +110,47 @@ def test_per_output_metrics_flat_list_refused_as_keras_does():
         theirs.fit(x, y, verbose=0)
     with pytest.raises(ValueError, match="metrics per output"):
         _two_outputs(tk).compile(loss="mse", metrics=["mae"])
+
+
+def _operators(lib):
+    x = lib.Input((4,), name="features")
+    y = lib.layers.Dense(3, name="d1")(x)
+    z = y + 1.0
+    w = y * y
+    return lib.Model(x, lib.layers.Dense(1, name="d2")(z - w), name="ops")
+
+
+@pytest.mark.slow
+def test_symbolic_arithmetic_matches_keras_summary_fit_and_files(tmp_path, floatx):
+    # Fresh name counters on both sides: the operations are auto-named ("add", "multiply").
+    keras.backend.clear_session()
+    tk.backend.clear_session()
+    ours, theirs = _operators(tk), _operators(keras)
+    assert _ours_text(ours, 76) == _keras_text(theirs, 76)
+    ours.set_weights([np.asarray(v, floatx) for v in theirs.get_weights()])
+    r = np.random.default_rng(41)
+    x = r.normal(size=(64, 4)).astype(floatx)
+    y = (x[:, :1] - 0.5 * x[:, 1:2] ** 2).astype(floatx)
+    rtol = FIT_RTOL[floatx]
+    compare(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), section="forward",
+            item="y + 1.0, y * y, z - w", where="predict", dtype=floatx)
+    for model, lib in ((ours, tk), (theirs, keras)):
+        model.compile(optimizer=lib.optimizers.Adam(0.01), loss="mse")
+    fit = {"epochs": 2, "batch_size": 16, "shuffle": False, "verbose": 0}
+    history_a, history_b = ours.fit(x, y, **fit).history, theirs.fit(x, y, **fit).history
+    for epoch in range(2):
+        compare(history_a["loss"][epoch], history_b["loss"][epoch], section="fits",
+                item="y + 1.0, y * y, z - w", where=f"epoch {epoch + 1} loss", dtype=floatx,
+                rtol=rtol)
+    for i, (a, b) in enumerate(zip(ours.get_weights(), theirs.get_weights())):
+        compare(a, b, section="fits", item="y + 1.0, y * y, z - w", where=f"final weight {i}",
+                dtype=floatx, rtol=rtol)
+    # Each library loads the other's .keras file and predicts what its writer predicts.
+    ours.save(tmp_path / "ours.keras")
+    theirs.save(tmp_path / "theirs.keras")
+    compare(keras.models.load_model(tmp_path / "ours.keras").predict(x, verbose=0),
+            ours.predict(x, verbose=0), section="saving", item="operations, tinykeras file",
+            where="Keras loads it", dtype=floatx)
+    compare(tk.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
+            theirs.predict(x, verbose=0), section="saving", item="operations, Keras file",
+            where="tinykeras loads it", dtype=floatx)

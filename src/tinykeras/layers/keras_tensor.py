@@ -32,6 +32,51 @@ class KerasTensor:
             "value. Call the model or layer on a NumPy array to get numbers."
         )
 
+    # Arithmetic records an operation node, as Keras 3 does (layers/symbolic_ops.py). NumPy
+    # must not broadcast an array over a KerasTensor element by element: it defers to these.
+    __array_ufunc__ = None
+
+    def _op(self, name, symbol, *args):
+        from tinykeras.layers import symbolic_ops
+
+        return symbolic_ops.apply(symbolic_ops.OP_CLASSES[name], symbol, *args)
+
+    def __add__(self, other):
+        return self._op("Add", "+", self, other)
+
+    def __radd__(self, other):
+        return self._op("Add", "+", other, self)
+
+    def __sub__(self, other):
+        return self._op("Subtract", "-", self, other)
+
+    def __rsub__(self, other):
+        return self._op("Subtract", "-", other, self)
+
+    def __mul__(self, other):
+        return self._op("Multiply", "*", self, other)
+
+    def __rmul__(self, other):
+        return self._op("Multiply", "*", other, self)
+
+    def __truediv__(self, other):
+        return self._op("TrueDivide", "/", self, other)
+
+    def __rtruediv__(self, other):
+        return self._op("TrueDivide", "/", other, self)
+
+    def __pow__(self, other):
+        return self._op("Power", "**", self, other)
+
+    def __rpow__(self, other):
+        return self._op("Power", "**", other, self)
+
+    def __neg__(self):
+        return self._op("Negative", "-", self)
+
+    def __abs__(self):
+        return self._op("Absolute", "abs", self)
+
     def __repr__(self):
         return f"<KerasTensor shape={tuple(self._shape)}, dtype={self.dtype}, name={self.name}>"
 
@@ -48,6 +93,9 @@ class Node:
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.multi_input = multi_input  # the layer took a list of tensors (Dot, Concatenate)
+        # An operation's arguments in call order, numbers included (``y + 1.0``); None for a
+        # layer call, whose arguments are ``inputs``.
+        self.arguments = None
         nodes = layer.__dict__.setdefault("_inbound_nodes", [])
         self.index = len(nodes)
         nodes.append(self)

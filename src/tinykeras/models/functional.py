@@ -15,9 +15,11 @@ from tinykeras import metrics as metrics_module
 from tinykeras.autodiff import Tensor
 from tinykeras.autodiff import plan as plan_module
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.layers import symbolic_ops
 from tinykeras.layers.base import Layer
 from tinykeras.layers.input_layer import InputLayer
 from tinykeras.layers.keras_tensor import KerasTensor
+from tinykeras.layers.symbolic_ops import OpLayer
 from tinykeras.models import data
 from tinykeras.models.model import Model
 from tinykeras.models.trainer import _log_names as _trainer_log_names
@@ -54,7 +56,10 @@ class Functional(Model):
                     "the graph starts from."
                 )
         self._nodes = _ordered_nodes(self._inputs, self._outputs, self.name)
-        self._layers = _keras_layer_order(self._inputs, self._outputs, self._nodes)
+        # Every step of the graph (what the summary and the config list, operations such as
+        # ``y + 1.0`` included); ``layers`` leaves the operations out, as Keras's does.
+        self._operations = _keras_layer_order(self._inputs, self._outputs, self._nodes)
+        self._layers = [la for la in self._operations if not isinstance(la, OpLayer)]
         self._build_shape = tuple(self._inputs[0].shape)
         self._output_shape = tuple(self._outputs[0].shape)
         self.built = True
@@ -62,7 +67,8 @@ class Functional(Model):
     # -- structure -------------------------------------------------------------------------------
     @property
     def layers(self) -> list:
-        """Every layer of the graph in the order it runs, input layers first (as Keras)."""
+        """Every layer of the graph in Keras's order, input layers first; arithmetic
+        operations (``y + 1.0``) are not layers here, as in Keras (the summary lists them)."""
         return self._layers
 
     @property
@@ -119,6 +125,11 @@ class Functional(Model):
             _check_input_shape(t, x, self.name)
             values[id(t)] = x
         for node in self._nodes:
+            if node.arguments is not None:  # an operation (``y + 1.0``): numbers in place
+                out = node.layer.call(*[values[id(a)] if isinstance(a, KerasTensor) else a
+                                        for a in node.arguments])
+                values[id(node.outputs[0])] = out
+                continue
             args = [values[id(t)] for t in node.inputs]
             out = node.layer(args if node.multi_input else args[0], training=training)
             values[id(node.outputs[0])] = out
@@ -307,7 +318,18 @@ class Functional(Model):
         from tinykeras.saving.config import serialize_layer
 
         layers = []
-        for layer in self._layers:
+        for layer in self._operations:
+            if isinstance(layer, OpLayer):  # Keras's operation entry: name, call arguments
+                layers.append({
+                    "module": symbolic_ops.KERAS_MODULE, "class_name": type(layer).__name__,
+                    "config": layer.get_config(), "registered_name": type(layer).__name__,
+                    "name": layer.name,
+                    "inbound_nodes": [
+                        {"args": [tensor(a) if isinstance(a, KerasTensor) else a
+                                  for a in n.arguments], "kwargs": {}}
+                        for n in nodes_by_layer.get(id(layer), [])],
+                })
+                continue
             layers.append({
                 **serialize_layer(layer), "name": layer.name,
                 "inbound_nodes": [
@@ -339,13 +361,19 @@ class Functional(Model):
             progress = False
             for item in list(pending):
                 layer, node = item
-                specs = node["args"][0]
+                op = isinstance(layer, OpLayer)
+                specs = node["args"] if op else node["args"][0]
                 multi = isinstance(specs, list)
                 keys = [tuple(s["config"]["keras_history"][:2]) for s in
-                        (specs if multi else [specs])]
+                        (specs if multi else [specs]) if not op or _is_tensor_spec(s)]
                 if all(k in tensors for k in keys):
                     args = [tensors[k] for k in keys]
-                    out = layer(args if multi else args[0])
+                    if op:  # tensors and numbers back in their places
+                        found = iter(args)
+                        out = layer.symbolic(*[next(found) if _is_tensor_spec(s) else s
+                                               for s in specs])
+                    else:
+                        out = layer(args if multi else args[0])
                     idx = counts.get(layer.name, 0)
                     tensors[(layer.name, idx)] = out
                     counts[layer.name] = idx + 1
@@ -596,7 +624,20 @@ def _keras_layer_order(inputs, outputs, nodes):
     return [layer for _, (_, layer) in ranked]
 
 
+def _is_tensor_spec(spec):
+    return isinstance(spec, dict) and spec.get("class_name") == "__keras_tensor__"
+
+
 def _deserialize_layer(spec, custom_objects=None):
+    if isinstance(spec, dict) and spec.get("module") == symbolic_ops.KERAS_MODULE:
+        # Keras's arithmetic operations (``y + 1.0``): only the ones tinykeras knows.
+        cls = symbolic_ops.OP_CLASSES.get(spec.get("class_name"))
+        if cls is None:
+            raise InvalidArgumentError(
+                f"The model uses Keras's operation {spec.get('class_name')!r}, which tinykeras "
+                f"cannot rebuild; it knows {sorted(symbolic_ops.OP_CLASSES)}."
+            )
+        return cls.from_config(spec.get("config") or {})
     # The allow-list loader (tinykeras.saving): built-in and registered classes only.
     from tinykeras.saving.config import deserialize_layer
 

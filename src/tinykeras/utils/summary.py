@@ -24,7 +24,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     widths = _column_widths(line_length, positions or default)
 
     rows = []
-    for layer in model.layers:
+    # A functional model's operations (``y + 1.0``) are rows too, as in Keras.
+    for layer in getattr(model, "_operations", None) or model.layers:
         shape = layer._output_shape if layer.built else None
         shape_text = "?" if shape is None else _shape_text(shape)
         count = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"

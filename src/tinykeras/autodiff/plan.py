@@ -692,20 +692,6 @@ def _apply_step(step, direct):
 
 
 # -- tracing a call ------------------------------------------------------------------------------
-def _leaves(x, out):
-    """Collect the array arguments (Tensors and ndarrays, not Variables) of a call."""
-    if isinstance(x, Variable):
-        return
-    if isinstance(x, (Tensor, np.ndarray)):
-        out.append(x)
-    elif isinstance(x, (tuple, list)):
-        for item in x:
-            _leaves(item, out)
-    elif isinstance(x, dict):
-        for item in x.values():
-            _leaves(item, out)
-
-
 def signature(args, kwargs, keep=None) -> tuple:
     """The key plans are stored under: shapes and dtypes of arrays, identity of the rest
     (objects keyed by identity are appended to ``keep``: a plan holds them, so that their
@@ -837,21 +823,27 @@ def trace(fn, args, kwargs):
     return Plan(tracer, inputs, spec), result, None
 
 
-def _input_arrays(x, out):
-    if isinstance(x, Variable):
-        return
+def _flatten(x, out, outputs=False):
+    """Append the arrays of a nested call structure to ``out``, in order: ndarrays and Tensor
+    values, through tuples, lists, dicts and containers. For inputs (the default) Variables
+    and other values are left out (a plan reads Variables itself); for ``outputs`` a
+    Variable's value is kept and any other value as an object array, so comparing two
+    results sees it."""
     if isinstance(x, Tensor):
-        out.append(x.value)
+        if outputs or not isinstance(x, Variable):
+            out.append(x.value)
     elif isinstance(x, np.ndarray):
         out.append(x)
     elif isinstance(x, (tuple, list)):
         for i in x:
-            _input_arrays(i, out)
+            _flatten(i, out, outputs)
     elif isinstance(x, dict):
         for i in x.values():
-            _input_arrays(i, out)
+            _flatten(i, out, outputs)
     elif _container(x):
-        _input_arrays(x.arrays, out)
+        _flatten(x.arrays, out, outputs)
+    elif outputs:
+        out.append(np.asarray(x, dtype=object))
 
 
 # -- state snapshots (for verification and check mode) ------------------------------------------
@@ -907,21 +899,6 @@ def _same(a, b) -> bool:
     if a.dtype.kind in "fc":
         return bool(np.array_equal(a, b, equal_nan=True))
     return bool(np.array_equal(a, b))
-
-
-def _flat_outputs(x, out):
-    if isinstance(x, Tensor):
-        out.append(x.value)
-    elif isinstance(x, np.ndarray):
-        out.append(x)
-    elif isinstance(x, (tuple, list)):
-        for i in x:
-            _flat_outputs(i, out)
-    elif isinstance(x, dict):
-        for i in x.values():
-            _flat_outputs(i, out)
-    else:
-        out.append(np.asarray(x, dtype=object))
 
 
 def jit_mode(jit_compile) -> str:
@@ -1013,7 +990,7 @@ class TracedFunction:
             return self._compare(key, plan, args, kwargs)
         if arrays is None:
             arrays = []
-            _input_arrays([list(args), dict(kwargs)], arrays)
+            _flatten([list(args), dict(kwargs)], arrays)
         elif len(args) == 3 and args[2] is None and self.key is not None:
             x, y = args[0], args[1]
             body = plan.body(self.door)
@@ -1054,14 +1031,14 @@ class TracedFunction:
         state = _state_arrays(plan.variables, plan.optimizers)
         before = _snapshot(state, plan.generators)
         arrays: list = []
-        _input_arrays([list(args), dict(kwargs)], arrays)
+        _flatten([list(args), dict(kwargs)], arrays)
         CAPTURE.append([])
         try:
             replayed = plan.run(arrays, self.door)
         finally:
             replay_grads = CAPTURE.pop()
         replay_out: list = []
-        _flat_outputs(replayed, replay_out)
+        _flatten(replayed, replay_out, outputs=True)
         replay_out = [np.array(a, copy=True) for a in replay_out]
         replay_state = [a.copy() for a in state]
         replay_rng = _rng_states(plan.generators)
@@ -1072,7 +1049,7 @@ class TracedFunction:
         finally:
             tape_grads = CAPTURE.pop()
         tape_out: list = []
-        _flat_outputs(result, tape_out)
+        _flatten(result, tape_out, outputs=True)
         problem = _difference(
             [("output", replay_out, tape_out), ("state", replay_state, state)]
             + [(f"gradient for update {i}", a, b)

@@ -120,12 +120,7 @@ class Dataset:
         size = check.check_int("batch_size", batch_size, low=1, who="Dataset.batch")
 
         def make():
-            it = iter(self)
-            while True:
-                chunk = list(itertools.islice(it, size))
-                if not chunk or (drop_remainder and len(chunk) < size):
-                    return
-                yield _stack(chunk)
+            return map(_stack, _chunks(self, size, drop_remainder))
 
         return Dataset(make, _batched_cardinality(self._cardinality, size, drop_remainder))
 
@@ -149,11 +144,7 @@ class Dataset:
         check.check_bool("drop_remainder", drop_remainder, who=who)
 
         def make():
-            it = iter(self)
-            while True:
-                chunk = list(itertools.islice(it, size))
-                if not chunk or (drop_remainder and len(chunk) < size):
-                    return
+            for chunk in _chunks(self, size, drop_remainder):
                 yield _pad_structure(chunk, padded_shapes, padding_values)
 
         return Dataset(make, _batched_cardinality(self._cardinality, size, drop_remainder))
@@ -630,6 +621,17 @@ def _as_padded_shape(shape, where):
 def _window_component(elements):
     values = list(elements)
     return Dataset(lambda: iter(values), len(values))
+
+
+def _chunks(dataset, size, drop_remainder):
+    """Lists of ``size`` consecutive elements of ``dataset`` (the last one shorter, or left
+    out with ``drop_remainder``)."""
+    it = iter(dataset)
+    while True:
+        chunk = list(itertools.islice(it, size))
+        if not chunk or (drop_remainder and len(chunk) < size):
+            return
+        yield chunk
 
 
 def _batched_cardinality(n, size, drop_remainder):

@@ -4,7 +4,8 @@
     python examples/mpi_train.py                            # one process, same result
 
 Every rank loads the same data and runs the same code; ``batch_size`` is the global batch,
-which the ranks split between them. Only rank 0 prints and writes the checkpoint.
+which the ranks split between them. Only rank 0 prints and writes the checkpoint (a
+``.weights.h5`` file: the ``h5`` extra; several ranks need the ``mpi`` extra).
 """
 
 import numpy as np

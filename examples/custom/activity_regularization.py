@@ -3,7 +3,8 @@
 layer, and ``fit`` minimizes them with the compiled loss, or alone when ``compile`` has no
 loss. Only the import line changed.
 
-Run: ``python examples/custom/activity_regularization.py``.
+Run: ``python examples/custom/activity_regularization.py`` (its last part saves the model
+to a ``.keras`` file, which needs h5py: ``pip install -e '.[h5]'``).
 """
 
 import os

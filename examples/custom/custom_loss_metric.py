@@ -3,7 +3,8 @@ evaluation with the built-in methods" (keras.io/guides/training_with_built_in_me
 only the import line changed; each is used in ``fit``, and the model saves and loads with
 them registered.
 
-Run: ``python examples/custom/custom_loss_metric.py``.
+Run: ``python examples/custom/custom_loss_metric.py`` (its last part saves the model to a ``.keras``
+file, which needs h5py: ``pip install -e '.[h5]'``).
 """
 
 import os

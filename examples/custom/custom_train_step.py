@@ -4,7 +4,8 @@
 GradientTape with the compiled loss and metrics, one with its own loss and metric trackers
 and a ``test_step``, and one that reads sample weights.
 
-Run: ``python examples/custom/custom_train_step.py``.
+Run: ``python examples/custom/custom_train_step.py`` (its last part saves the model to a ``.keras``
+file, which needs h5py: ``pip install -e '.[h5]'``).
 """
 
 import os

@@ -3,7 +3,8 @@ subclassing" writes it (keras.io/guides/making_new_layers_and_models_via_subclas
 only the imports differ. Weights made in ``__init__``, then lazily in ``build``,
 a config, and the layer trained and saved inside a model.
 
-Run: ``python examples/custom/linear_layer.py``.
+Run: ``python examples/custom/linear_layer.py`` (its last part saves the model to a ``.keras``
+file, which needs h5py: ``pip install -e '.[h5]'``).
 """
 
 import os

@@ -2,7 +2,8 @@
 attributes are tracked, so their weights are the block's, and the block trains and saves
 inside a model. Only the import line changed.
 
-Run: ``python examples/custom/mlp_block.py``.
+Run: ``python examples/custom/mlp_block.py`` (its last part saves the model to a ``.keras``
+file, which needs h5py: ``pip install -e '.[h5]'``).
 """
 
 import os

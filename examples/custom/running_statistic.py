@@ -2,7 +2,8 @@
 running total, and a normalizing layer keeps a running mean that it updates with ``assign``
 inside ``call`` while training and uses as is at inference. Only the import line changed.
 
-Run: ``python examples/custom/running_statistic.py``.
+Run: ``python examples/custom/running_statistic.py`` (its last part saves the model to a ``.keras``
+file, which needs h5py: ``pip install -e '.[h5]'``).
 """
 
 import os

@@ -7,6 +7,14 @@ sample_weight)`` and expects the batch loss back, so ``Model.__init_subclass__``
 one-argument override with ``adapt``: the wrapper packs ``data``, runs the user's step
 unchanged, keeps its logs for the progress bar and History (``logs``), and hands the loop the
 logged ``loss``. A custom step always runs on the tape path: its code is the user's.
+
+For such a model ``self.metrics`` is Keras 3's list: the ``loss`` tracker, one
+``compile_metrics`` container for the compiled metrics (``update_state(y, y_pred)`` takes the
+whole targets and predictions, one per output on a multi-output model, and ``result()`` is a
+dict by log name), then each output's loss (``out_a_loss``), then the metrics the model
+holds as attributes. So the guide's loop ``for metric in self.metrics: ...
+metric.update_state(y, y_pred)`` and ``return self.compute_metrics(x, y, y_pred,
+sample_weight)`` give the same log keys as Keras's own ``fit``.
 """
 
 import functools
@@ -16,6 +24,7 @@ import numpy as np
 
 from tinykeras.autodiff import Tensor
 from tinykeras.errors import InvalidArgumentError
+from tinykeras.metrics import Metric
 
 
 def is_data_step(fn) -> bool:
@@ -31,6 +40,10 @@ def adapt(fn):
 
     @functools.wraps(fn)
     def step(self, x, y=None, sample_weight=None):
+        state = self.__dict__
+        if state.get("_in_data_step"):  # super().train_step(data) from a subclass's step
+            return fn(self, x)
+        y = getattr(y, "arrays", y)  # several outputs: a list of targets, as fit was given
         if y is None and sample_weight is None:
             data = x
         elif sample_weight is None:
@@ -38,12 +51,66 @@ def adapt(fn):
         else:
             data = (x, y, sample_weight)
         if self._metrics is None and self._metric_ids:
-            self._resolve_metrics(y, self(x).value)  # "accuracy" needs the prediction shape
-        logs = fn(self, data)
+            # Before the user's code lists self.metrics: "accuracy" needs the prediction
+            # shapes, and each output's loss tracker must exist for the first batch.
+            self._resolve_metrics(y, self._call_to_array(x))
+        state["_in_data_step"] = True
+        try:
+            logs = fn(self, data)
+        finally:
+            state["_in_data_step"] = False
         return record(self, logs)
 
     step._keras3_step = True
     return step
+
+
+class CompileMetrics(Metric):
+    """The compiled metrics of ``model`` as one metric (Keras 3's ``compile_metrics``):
+    ``update_state(y, y_pred, sample_weight)`` with the model's whole targets and predictions
+    updates each metric with its output's part (sample weights for ``weighted_metrics``
+    only); ``result()`` is a dict by log name (``mae``, ``out_a_mae``)."""
+
+    def __init__(self, model):
+        super().__init__(name="compile_metrics")
+        self._model = model
+
+    def _compiled(self):
+        """(log name, metric) for each compiled metric; each output's loss is left out."""
+        model = self._model
+        return [(name, m) for name, m in zip(model._metric_names, model._metrics or ())
+                if not getattr(m, "output_loss", False)]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Update every compiled metric with its output's targets and predictions."""
+        self._model._update_metrics(y_true, y_pred, sample_weight, output_losses=False)
+
+    def result(self):
+        """``{log name: value}`` of the compiled metrics."""
+        return {name: as_float(m.result()) for name, m in self._compiled()}
+
+    def reset_state(self):
+        """Reset every compiled metric."""
+        for _, m in self._compiled():
+            m.reset_state()
+
+
+def data_step_metrics(model) -> list:
+    """Keras 3's ``model.metrics`` for a model with a ``train_step(self, data)``: the loss
+    tracker (a ``Mean`` named ``loss`` that the step updates itself), ``compile_metrics``
+    when metrics were compiled, then each output's loss tracker."""
+    from tinykeras.metrics import Mean
+
+    state = model.__dict__
+    if state.get("_loss_tracker") is None:
+        state["_loss_tracker"] = Mean(name="loss")
+    found = [state["_loss_tracker"]]
+    if any(not (isinstance(i, tuple) and i[1] == "loss") for i in model._metric_ids):
+        if state.get("_compile_metrics") is None:
+            state["_compile_metrics"] = CompileMetrics(model)
+        found.append(state["_compile_metrics"])
+    found += [m for m in model._metrics or () if getattr(m, "output_loss", False)]
+    return found
 
 
 def record(model, logs) -> float:
@@ -82,7 +149,6 @@ def check_has_loss(model, x) -> None:
     """Refuse, before anything changes, to fit a model compiled without a loss whose forward
     pass adds none either (``add_loss``) and whose training step is the built-in one."""
     from tinykeras.backend import global_rng
-    from tinykeras.errors import InvalidArgumentError
     from tinykeras.models.trainer import Trainer
 
     cls = type(model)

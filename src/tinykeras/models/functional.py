@@ -232,7 +232,7 @@ class Functional(Model):
                            sample_weight=sample_weight)
         return x, y, sample_weight
 
-    def _update_metrics(self, y, y_pred, sample_weight):
+    def _update_metrics(self, y, y_pred, sample_weight, output_losses=True):
         if self._single_output:
             return super()._update_metrics(y, y_pred, sample_weight)
         # Metrics accumulate in Python: a step that updates them cannot be replayed.
@@ -241,7 +241,9 @@ class Functional(Model):
         ys = y.arrays if isinstance(y, MultiArray) else list(y)
         if self._metrics is None:
             self._resolve_metrics(ys, preds)
-        for metric, (i, _, weighted) in zip(self._metrics, self._metric_ids):
+        for metric, (i, ident, weighted) in zip(self._metrics, self._metric_ids):
+            if ident == "loss" and not output_losses:
+                continue
             # Keras gives sample weights to each output's loss and to weighted_metrics only.
             sw = sample_weight if weighted or isinstance(metric, _OutputLoss) else None
             metric.update_state(ys[i], preds[i], sw)
@@ -253,7 +255,7 @@ class Functional(Model):
         resolved, log_names = [], []
         for i, ident, _ in self._metric_ids:
             if ident == "loss":
-                metric = _OutputLoss(self._loss_fn.losses[i], name=f"{names[i]}_loss")
+                metric = _OutputLoss(self._loss_fn.losses[i], name=f"{names[i]}_loss", index=i)
             elif isinstance(ident, str) and ident.lower() in ("accuracy", "acc"):
                 metric = metrics_module.get_accuracy(np.shape(y[i]), np.shape(y_pred[i]), ident)
             else:
@@ -421,14 +423,26 @@ class _OutputLoss(metrics_module.Mean):
     """The running mean of one output's own loss, unweighted by ``loss_weights`` (Keras's
     ``<output>_loss`` log): each batch counts by its number of rows."""
 
-    def __init__(self, loss, name):
+    output_loss = True  # not a compiled metric: custom_step.CompileMetrics leaves it out
+
+    def __init__(self, loss, name, index=0):
         super().__init__(name=name)
         self.loss = loss
+        self.index = index
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Add this batch's loss of the output, weighted by the batch's row count."""
+        """Add this batch's loss of the output, weighted by the batch's row count; given the
+        model's whole targets and predictions (the Keras guide's loop over
+        ``self.metrics`` in a custom ``train_step``), this output's part of each."""
+        if isinstance(y_pred, (list, tuple)):
+            y_true, y_pred = _outputs_part(y_true, self.index), y_pred[self.index]
         value = self.loss(y_true, y_pred, sample_weight)
         super().update_state(float(getattr(value, "value", value)), sample_weight=len(y_pred))
+
+
+def _outputs_part(y, index):
+    """Output ``index``'s targets from the targets of all outputs."""
+    return (y.arrays if isinstance(y, MultiArray) else y)[index]
 
 
 def _per_output_metrics(value, names, what):

@@ -56,16 +56,12 @@ class Model(Trainer, Layer):
     @property
     def metrics(self) -> list:
         """The compiled metrics and the metrics assigned as attributes; with a Keras-3 custom
-        ``train_step``, first a ``Mean`` named ``"loss"`` for the step to update, as Keras."""
+        ``train_step(self, data)``, Keras's list instead: a ``Mean`` named ``"loss"`` for the
+        step to update, ``compile_metrics``, each output's loss, then the attributes'."""
         tracked = [m for m in tracking.metrics(self) if all(m is not c for c in
                                                              self._metrics or ())]
         if custom_step.uses_data_step(self):
-            tracker = self.__dict__.get("_loss_tracker")
-            if tracker is None:
-                from tinykeras.metrics import Mean
-
-                tracker = self.__dict__["_loss_tracker"] = Mean(name="loss")
-            return [tracker] + list(self._metrics or []) + tracked
+            return custom_step.data_step_metrics(self) + tracked
         return list(self._metrics or []) + tracked
 
     @classmethod

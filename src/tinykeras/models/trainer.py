@@ -207,10 +207,11 @@ class Trainer:
                 loss = math_ops._add_in_order(loss, *penalties)
         return loss
 
-    def _update_metrics(self, y, y_pred, sample_weight):
+    def _update_metrics(self, y, y_pred, sample_weight, output_losses=True):
         # Metrics accumulate in Python: a step that updates them cannot be replayed.
+        # (`output_losses`: one output has no loss tracker of its own; see functional.py.)
         plan_module.refuse("metrics updated inside the traced step")
-        pred = y_pred.value
+        pred = getattr(y_pred, "value", y_pred)
         if self._metrics is None:
             self._resolve_metrics(y, pred)
         if sample_weight is None:
@@ -219,6 +220,27 @@ class Trainer:
             return
         for i, metric in enumerate(self._metrics):
             metric.update_state(y, pred, None if i < self._num_unweighted else sample_weight)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with a batch (each output's loss too) and return
+        ``get_metrics_result()``, as Keras 3's; for a custom ``train_step(self, data)``."""
+        if self._metric_ids:
+            self._update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """``{name: value}`` of every metric in ``self.metrics``, a metric whose result is a
+        dict (``compile_metrics``) by its entries, as Keras 3."""
+        # A compiled metric goes by its log name (out_a_mae) where it is listed on its own.
+        names = {id(m): n for n, m in zip(self._metric_names, self._metrics or ())}
+        logs = {}
+        for metric in self.metrics:
+            value = metric.result()
+            if isinstance(value, dict):
+                logs.update({k: custom_step.as_float(v) for k, v in value.items()})
+            else:
+                logs[names.get(id(metric), metric.name)] = custom_step.as_float(value)
+        return logs
 
     def _resolve_metrics(self, y, y_pred):
         resolved = []

@@ -75,7 +75,7 @@ MULTI_KEYS = {"loss", "out_a_loss", "out_a_mae", "out_b_accuracy", "out_b_loss"}
 
 
 def build(cls, outputs):
-    """The same weights for every class (one seed); ``outputs``: single or list."""
+    """The same weights for every class (one seed); ``outputs``: single, list or dict."""
     keras.utils.set_random_seed(1)
     inp = keras.Input(shape=(4,))
     h = keras.layers.Dense(8, activation="relu")(inp)
@@ -85,6 +85,11 @@ def build(cls, outputs):
         model = cls(inp, a)
         model.compile("adam", loss="mse", metrics=["mae"])
         return model, Y_A
+    if outputs == "dict":
+        model = cls(inp, {"out_b": b, "out_a": a})
+        model.compile("adam", loss={"out_a": "mse", "out_b": "sparse_categorical_crossentropy"},
+                      metrics={"out_a": ["mae"], "out_b": ["accuracy"]})
+        return model, {"out_a": Y_A, "out_b": Y_B}
     model = cls(inp, [a, b])
     model.compile("adam", loss=["mse", "sparse_categorical_crossentropy"],
                   metrics={"out_a": ["mae"], "out_b": ["accuracy"]})
@@ -96,7 +101,7 @@ def fit(model, y, **kwargs):
     return history.history
 
 
-@pytest.mark.parametrize("outputs", ["single", "multi"])
+@pytest.mark.parametrize("outputs", ["single", "multi", "dict"])
 def test_the_guides_loop_logs_what_the_built_in_step_logs(outputs):
     custom, y = build(GuideLoop, outputs)
     logs = fit(custom, y)
@@ -106,10 +111,11 @@ def test_the_guides_loop_logs_what_the_built_in_step_logs(outputs):
         np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5, err_msg=key)
 
 
-def test_the_guides_loop_with_sample_weights_on_two_outputs():
-    custom, y = build(GuideLoop, "multi")
+@pytest.mark.parametrize("outputs", ["multi", "dict"])
+def test_the_guides_loop_with_sample_weights_on_two_outputs(outputs):
+    custom, y = build(GuideLoop, outputs)
     logs = fit(custom, y, sample_weight=SW)
-    expected = fit(build(keras.Model, "multi")[0], y, sample_weight=SW)
+    expected = fit(build(keras.Model, outputs)[0], y, sample_weight=SW)
     assert set(logs) == MULTI_KEYS
     # Keras's fit weighs each output's loss; the guide's loop passes the weights to every
     # metric, which here are unweighted ones in fit: compare the losses.
@@ -117,7 +123,7 @@ def test_the_guides_loop_with_sample_weights_on_two_outputs():
         np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5, err_msg=key)
 
 
-@pytest.mark.parametrize("outputs", ["single", "multi"])
+@pytest.mark.parametrize("outputs", ["single", "multi", "dict"])
 def test_compute_metrics_gives_keras_keys_and_leaves_the_loss_tracker_alone(outputs):
     custom, y = build(ComputeMetrics, outputs)
     logs = fit(custom, y)
@@ -138,25 +144,29 @@ def test_metrics_are_listed_as_keras_lists_them_for_a_custom_step():
     assert [m.name for m in single.metrics] == ["loss", "compile_metrics"]
 
 
-def test_the_guides_test_step_evaluates_two_outputs():
-    model, y = build(GuideLoop, "multi")
+@pytest.mark.parametrize("outputs", ["multi", "dict"])
+def test_the_guides_test_step_evaluates_two_outputs(outputs):
+    model, y = build(GuideLoop, outputs)
     fit(model, y)
     logs = model.evaluate(X, y, batch_size=16, verbose=0, return_dict=True)
     assert set(logs) == MULTI_KEYS
-    pred_a, pred_b = model.predict(X, verbose=0)
+    pred = model.predict(X, verbose=0)
+    pred_a, pred_b = (pred["out_a"], pred["out_b"]) if outputs == "dict" else pred
     np.testing.assert_allclose(logs["out_a_mae"], np.mean(np.abs(pred_a - Y_A)), rtol=1e-5)
     np.testing.assert_allclose(logs["out_b_accuracy"],
                                np.mean(np.argmax(pred_b, axis=1) == Y_B), rtol=1e-6)
 
 
-def test_the_step_sees_the_targets_as_fit_was_given_them():
+@pytest.mark.parametrize("outputs", ["multi", "dict"])
+def test_the_step_sees_the_targets_as_fit_was_given_them(outputs):
     seen = []
 
-    class Peek(GuideLoop):
+    class Peek(GuideLoop):  # and super().train_step(data) runs the parent's step
         def train_step(self, data):
             seen.append(type(data[1]))
             return super().train_step(data)
 
-    model, y = build(Peek, "multi")
-    model.fit(X, y, epochs=1, batch_size=32, verbose=0)
-    assert seen == [list, list]
+    model, y = build(Peek, outputs)
+    logs = model.fit(X, y, epochs=1, batch_size=32, verbose=0).history
+    assert seen == [type(y), type(y)]
+    assert set(logs) == MULTI_KEYS

@@ -159,6 +159,53 @@ def test_metrics_per_output_are_logged_under_the_output_names():
         model.compile(loss="mse", metrics={"nope": ["mae"]})
 
 
+def test_a_dict_of_outputs_runs_in_sorted_key_order_and_answers_by_key():
+    # As Keras 3: the outputs run and log by their keys (sorted), not the layers' names.
+    x = Input(shape=(3,))
+    h = Dense(8, activation="relu")(x)
+    model = Model(x, {"zeta": Dense(1, name="reg")(h),
+                      "alpha": Dense(3, activation="softmax", name="cls")(h)})
+    assert list(model.output) == ["alpha", "zeta"]
+    assert [t.layer.name for t in model.outputs] == ["cls", "reg"]
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(64, 3)).astype(np.float32)
+    y = {"zeta": X[:, :1] * 2.0, "alpha": np.argmax(X, axis=1)}
+    model.compile(optimizer="adam", metrics={"zeta": "mae"},
+                  loss={"zeta": "mse", "alpha": "sparse_categorical_crossentropy"})
+    history = model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    assert sorted(history.history) == ["alpha_loss", "loss", "zeta_loss", "zeta_mae"]
+    pred = model.predict(X, verbose=0)
+    assert {k: v.shape for k, v in pred.items()} == {"alpha": (64, 3), "zeta": (64, 1)}
+    called = model(X[:4])
+    assert sorted(called) == ["alpha", "zeta"]
+    np.testing.assert_allclose(called["zeta"].numpy(), pred["zeta"][:4], rtol=1e-6)
+    logs = model.evaluate(X, y, verbose=0, return_dict=True)
+    assert logs["zeta_mae"] == pytest.approx(np.mean(np.abs(pred["zeta"] - y["zeta"])), rel=1e-5)
+    # Keras's list order: the loss, each output's loss in the order of the `loss` dict's keys.
+    as_list = model.evaluate(X, y, verbose=0)
+    assert as_list == pytest.approx([logs[k] for k in ("loss", "zeta_loss", "alpha_loss",
+                                                       "zeta_mae")], rel=1e-6)
+    clone = Model.from_config(json.loads(json.dumps(model.get_config())))
+    clone.set_weights(model.get_weights())
+    assert model.get_config()["output_layers"] == {"alpha": ["cls", 0, 0], "zeta": ["reg", 0, 0]}
+    np.testing.assert_allclose(clone.predict(X, verbose=0)["alpha"], pred["alpha"], rtol=1e-6)
+
+
+def test_targets_may_be_a_dict_by_output_name():
+    x = Input(shape=(3,))
+    model = Model(x, [Dense(1, name="reg")(x), Dense(2, name="two")(x)])
+    model.compile(optimizer="sgd", loss="mse")
+    X = np.random.default_rng(11).normal(size=(8, 3))
+    ys = [X[:, :1], X[:, 1:]]
+    assert model.evaluate(X, {"two": ys[1], "reg": ys[0]}, verbose=0) == pytest.approx(
+        model.evaluate(X, ys, verbose=0))
+    with pytest.raises(ValueError, match=r"output names \['reg', 'two'\]. Received keys: "
+                                         r"\['reg', 'tw'\]"):
+        model.fit(X, {"reg": ys[0], "tw": ys[1]}, verbose=0)
+    with pytest.raises(ValueError, match="maps output names"):
+        Model(x, {1: Dense(1)(x)})
+
+
 def test_config_round_trip_rebuilds_the_same_graph():
     a, b = Input(shape=(3,)), Input(shape=(2,))
     h = Concatenate()([Dense(4, activation="relu")(a), b])

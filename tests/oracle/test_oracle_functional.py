@@ -60,6 +60,7 @@ def _two_outputs(lib):
 PER_OUTPUT_METRICS = {
     "dict": {"out_a": ["accuracy"], "out_b": ["mae"]},
     "list of lists": [["accuracy"], ["mae", "mse"]],
+    "unsorted": [["accuracy"], ["mse", "mae"]],  # evaluate's list sorts them, as Keras's
     "dict, one output": {"out_b": "mae"},
     "none": None,
 }
@@ -154,3 +155,53 @@ def test_symbolic_arithmetic_matches_keras_summary_fit_and_files(tmp_path, float
     compare(tk.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
             theirs.predict(x, verbose=0), section="saving", item="operations, Keras file",
             where="tinykeras loads it", dtype=floatx)
+
+
+def _dict_outputs(lib):
+    # Keys that sort differently from the layers' order and names: Keras runs the outputs
+    # in sorted-key order and logs them by key.
+    i = lib.Input((5,), name="features")
+    h = lib.layers.Dense(6, activation="relu", name="trunk")(i)
+    a = lib.layers.Dense(1, activation="sigmoid", name="head_a")(h)
+    b = lib.layers.Dense(2, name="head_b")(h)
+    return lib.Model(i, {"zeta": a, "alpha": b}, name="dict_out")
+
+
+@pytest.mark.slow
+def test_dict_outputs_fit_evaluate_predict_and_files_match_keras(tmp_path, floatx):
+    r = np.random.default_rng(32)
+    x = r.normal(size=(96, 5)).astype(floatx)
+    y = {"zeta": (x[:, :1] > 0).astype(floatx), "alpha": (x[:, 1:3] * 2).astype(floatx)}
+    ours, theirs = _dict_outputs(tk), _dict_outputs(keras)
+    ours.set_weights([np.asarray(v, floatx) for v in theirs.get_weights()])
+    for model, lib in ((ours, tk), (theirs, keras)):
+        model.compile(optimizer=lib.optimizers.Adam(0.01),
+                      loss={"zeta": "binary_crossentropy", "alpha": "mse"},
+                      loss_weights={"zeta": 1.0, "alpha": 0.5},
+                      metrics={"zeta": ["accuracy"], "alpha": ["mae"]})
+    fit = {"epochs": 1, "batch_size": 16, "shuffle": False, "verbose": 0,
+           "validation_split": 0.25}
+    history_a, history_b = ours.fit(x, y, **fit).history, theirs.fit(x, y, **fit).history
+    assert sorted(history_a) == sorted(history_b)
+    rtol = FIT_RTOL[floatx]
+    for key in history_b:
+        compare(history_a[key][0], history_b[key][0], section="fits", item="dict outputs",
+                where=f"epoch 1 {key}", dtype=floatx, rtol=rtol)
+    list_a, list_b = ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0)
+    compare(np.asarray(list_a), np.asarray(list_b), section="fits", item="dict outputs",
+            where="evaluate as a list", dtype=floatx, rtol=rtol)
+    pred_a, pred_b = ours.predict(x, verbose=0), theirs.predict(x, verbose=0)
+    assert sorted(pred_a) == sorted(pred_b) == ["alpha", "zeta"]
+    for key in pred_b:
+        compare(pred_a[key], np.asarray(pred_b[key]), section="fits", item="dict outputs",
+                where=f"predict {key}", dtype=floatx, rtol=rtol)
+    # Our file, architecture and weights (compiled with one loss: the per-output compile
+    # config is not written yet), loads in Keras with its outputs by key.
+    ours.compile(optimizer="adam", loss="mse")
+    path = str(tmp_path / "dict_out.keras")
+    ours.save(path)
+    loaded = keras.models.load_model(path)
+    again = loaded.predict(x, verbose=0)
+    for key in pred_a:
+        compare(np.asarray(again[key]), pred_a[key], section="fits", item="dict outputs",
+                where=f"our file in Keras, predict {key}", dtype=floatx, rtol=1e-6)

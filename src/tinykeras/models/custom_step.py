@@ -43,7 +43,8 @@ def adapt(fn):
         state = self.__dict__
         if state.get("_in_data_step"):  # super().train_step(data) from a subclass's step
             return fn(self, x)
-        y = getattr(y, "arrays", y)  # several outputs: a list of targets, as fit was given
+        if hasattr(y, "arrays"):  # several outputs: a list of targets (a dict by output
+            y = self._pack(y.arrays)  # name for a model made with a dict), as in Keras
         if y is None and sample_weight is None:
             data = x
         elif sample_weight is None:

@@ -8,6 +8,8 @@ with each layer's own ``__call__``. So the functional model uses the same layers
 nothing of their own.
 """
 
+from functools import partial
+
 import numpy as np
 
 from tinykeras import losses as losses_module
@@ -31,7 +33,9 @@ class Functional(Model):
 
     Args:
         inputs: an ``Input`` tensor, or a list of them.
-        outputs: a symbolic tensor computed from ``inputs``, or a list of them.
+        outputs: a symbolic tensor computed from ``inputs``, a list of them, or a dict of
+            them by name (then ``model(x)`` and ``predict`` give a dict, targets and
+            losses may be given by those names, and logs use them: ``out_a_loss``).
         name: the model name (default ``functional``, made unique).
 
     >>> from tinykeras.layers import Dense, Input
@@ -47,6 +51,11 @@ class Functional(Model):
         self._single_input = isinstance(inputs, KerasTensor)
         self._single_output = isinstance(outputs, KerasTensor)
         self._inputs = [inputs] if self._single_input else list(_as_list(inputs, "inputs"))
+        # A dict of outputs runs in the order of its sorted keys, as Keras flattens it.
+        self._output_keys = sorted(_check_output_keys(outputs)) \
+            if isinstance(outputs, dict) else None
+        if self._output_keys is not None:
+            outputs = [outputs[k] for k in self._output_keys]
         self._outputs = [outputs] if self._single_output else list(_as_list(outputs, "outputs"))
         for t in self._inputs:
             if not isinstance(t.layer, InputLayer):
@@ -88,8 +97,33 @@ class Functional(Model):
 
     @property
     def output(self):
-        """The output tensor (a list when the model has several)."""
-        return self._outputs[0] if self._single_output else list(self._outputs)
+        """The output tensor (a list when the model has several, a dict if made with one)."""
+        return self._outputs[0] if self._single_output else self._pack(self._outputs)
+
+    def _pack(self, outs):
+        """One value per output, as a dict by name for a model made with a dict of outputs."""
+        return dict(zip(self._output_keys, outs)) if self._output_keys else list(outs)
+
+    def _flat(self, values, what="y"):
+        """One value per output, in output order, from a list, a MultiArray or a dict by
+        output name (the dict keys, or the output layers' names)."""
+        if isinstance(values, MultiArray):
+            return values.arrays
+        if not isinstance(values, dict):
+            return list(values)
+        names = self._output_names
+        unknown = sorted(set(values) - set(names), key=str)
+        if unknown or len(values) != len(names):
+            raise InvalidArgumentError(
+                f"Model '{self.name}': `{what}` as a dict needs one entry per output, by the "
+                f"output names {names}. Received keys: {sorted(values, key=str)}.")
+        return [values[n] for n in names]
+
+    @property
+    def _output_names(self) -> list:
+        """The names of the outputs in logs and in dicts of losses, metrics and targets: the
+        keys of a dict of outputs, else the output layers' names."""
+        return list(self._output_keys or [t.layer.name for t in self._outputs])
 
     def build(self, input_shape=None):
         """A functional model is built when made: nothing to do."""
@@ -134,7 +168,7 @@ class Functional(Model):
             out = node.layer(args if node.multi_input else args[0], training=training)
             values[id(node.outputs[0])] = out
         outs = [values[id(t)] for t in self._outputs]
-        return outs[0] if self._single_output else outs
+        return outs[0] if self._single_output else self._pack(outs)
 
     def _symbolic_call(self, inputs):
         from tinykeras.layers.keras_tensor import Node
@@ -186,21 +220,27 @@ class Functional(Model):
             return super().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
                                    metrics=metrics, weighted_metrics=weighted_metrics,
                                    **kwargs)
-        names = [t.layer.name for t in self._outputs]
+        names = self._output_names
         # Checked before anything is assigned: a refused compile leaves the model as it was.
         specs = [(i, ident, False) for i, idents in
                  enumerate(_per_output_metrics(metrics, names, "metrics")) for ident in idents]
         specs += [(i, ident, True) for i, idents in enumerate(
             _per_output_metrics(weighted_metrics, names, "weighted_metrics")) for ident in idents]
         combined = _MultiOutputLoss(_per_output(loss, names, "loss"),
-                                    _per_output(loss_weights, names, "loss_weights", 1.0))
+                                    _per_output(loss_weights, names, "loss_weights", 1.0),
+                                    self._flat)
         super().compile(optimizer=optimizer, loss=combined, **kwargs)
         self.loss = loss  # kept as given, as Keras does
         self._compile_config.update(loss=loss, loss_weights=loss_weights, metrics=metrics,
                                     weighted_metrics=weighted_metrics)
         # Each output's loss is tracked as a metric too (Keras's `out_a_loss`), before the
         # compiled metrics; all are made from the first batch's shapes ("accuracy").
-        self._metric_ids = [(i, "loss", False) for i in range(len(names))] + specs
+        # Keras tracks a dict of outputs' losses in the order of a `loss` dict's keys.
+        order = range(len(names))
+        if self._output_keys and isinstance(loss, dict):
+            keys = list(loss)
+            order = sorted(order, key=lambda i: keys.index(names[i]))  # all there: checked
+        self._metric_ids = [(i, "loss", False) for i in order] + specs
         self._metrics = None
 
     def _prepare_xy(self, x, y, sample_weight, class_weight, rows=None, names=("x", "y")):
@@ -214,7 +254,8 @@ class Functional(Model):
             raise InvalidArgumentError(
                 "Argument `y` is required: tinykeras models learn from (x, y) pairs."
             )
-        ys = _split_inputs(y, len(self._outputs), self.name)
+        ys = self._flat(y) if isinstance(y, dict) else _split_inputs(
+            y, len(self._outputs), self.name, what="targets `y`")
         converted = []
         for i, (target, loss) in enumerate(zip(ys, self._loss_fn.losses)):
             sparse = getattr(loss, "fn", None) is losses_module.sparse_categorical_crossentropy
@@ -237,8 +278,8 @@ class Functional(Model):
             return super()._update_metrics(y, y_pred, sample_weight)
         # Metrics accumulate in Python: a step that updates them cannot be replayed.
         plan_module.refuse("metrics updated inside the traced step")
-        preds = [getattr(p, "value", p) for p in y_pred]
-        ys = y.arrays if isinstance(y, MultiArray) else list(y)
+        preds = [getattr(p, "value", p) for p in self._flat(y_pred, "y_pred")]
+        ys = self._flat(y)
         if self._metrics is None:
             self._resolve_metrics(ys, preds)
         for metric, (i, ident, weighted) in zip(self._metrics, self._metric_ids):
@@ -251,11 +292,13 @@ class Functional(Model):
     def _resolve_metrics(self, y, y_pred):
         if self._single_output:
             return super()._resolve_metrics(y, y_pred)
-        names = [t.layer.name for t in self._outputs]
+        names = self._output_names
+        y, y_pred = self._flat(y), self._flat(y_pred, "y_pred")
         resolved, log_names = [], []
         for i, ident, _ in self._metric_ids:
             if ident == "loss":
-                metric = _OutputLoss(self._loss_fn.losses[i], name=f"{names[i]}_loss", index=i)
+                metric = _OutputLoss(self._loss_fn.losses[i], name=f"{names[i]}_loss",
+                                     part=partial(_part, self._flat, i))
             elif isinstance(ident, str) and ident.lower() in ("accuracy", "acc"):
                 metric = metrics_module.get_accuracy(np.shape(y[i]), np.shape(y_pred[i]), ident)
             else:
@@ -268,10 +311,12 @@ class Functional(Model):
 
     def _logs_as_list(self, logs):
         """Keras's list order for several outputs: the loss, each output's loss, then the
-        compiled metrics in compile order (by their prefixed log names)."""
+        other logs sorted (Keras looks for the compiled metrics by their unprefixed names,
+        finds none, and sorts them with the rest)."""
         if self._single_output or len(logs) == 1:
             return super()._logs_as_list(logs)
-        names = ["loss"] + list(getattr(self, "_metric_names", []))
+        names = ["loss"] + [n for n, (_, ident, _) in zip(
+            getattr(self, "_metric_names", []), self._metric_ids) if ident == "loss"]
         return [logs[n] for n in names if n in logs] + [
             logs[k] for k in sorted(logs) if k not in names]
 
@@ -285,7 +330,7 @@ class Functional(Model):
 
     def _call_to_array(self, x):
         out = self(x)
-        return out.value if self._single_output else [o.value for o in out]
+        return out.value if self._single_output else [o.value for o in self._flat(out)]
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Return the outputs for ``x`` batch by batch (a list of arrays for several)."""
@@ -296,7 +341,8 @@ class Functional(Model):
         x = self._convert_inputs(x)
         self._ensure_built(x)
         outs = [self._call_to_array(x[sl]) for sl in data.batch_slices(len(x), batch_size)]
-        return [np.concatenate([o[i] for o in outs], axis=0) for i in range(len(self._outputs))]
+        return self._pack([np.concatenate([o[i] for o in outs], axis=0)
+                           for i in range(len(self._outputs))])
 
     # -- configs ---------------------------------------------------------------------------------
     def get_config(self):
@@ -342,7 +388,7 @@ class Functional(Model):
             })
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": [history(t) for t in self._inputs],
-                "output_layers": [history(t) for t in self._outputs]}
+                "output_layers": self._pack([history(t) for t in self._outputs])}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -395,24 +441,28 @@ class Functional(Model):
             return [value] if value and isinstance(value[0], str) else value
 
         inputs = [lookup(h) for h in histories(config["input_layers"])]
-        outputs = [lookup(h) for h in histories(config["output_layers"])]
-        return cls(inputs[0] if len(inputs) == 1 else inputs,
-                   outputs[0] if len(outputs) == 1 else outputs,
+        if isinstance(config["output_layers"], dict):  # a model made with a dict of outputs
+            outputs = {k: lookup(h) for k, h in config["output_layers"].items()}
+        else:
+            outputs = [lookup(h) for h in histories(config["output_layers"])]
+            outputs = outputs[0] if len(outputs) == 1 else outputs
+        return cls(inputs[0] if len(inputs) == 1 else inputs, outputs,
                    name=config.get("name"), trainable=config.get("trainable", True))
 
 
 class _MultiOutputLoss(losses_module.Loss):
     """The weighted sum of one loss per output: what ``fit`` minimizes for several outputs."""
 
-    def __init__(self, losses, weights):
+    def __init__(self, losses, weights, flat):
         super().__init__(name="multi_output_loss")
         self.losses = [_as_loss(loss) for loss in losses]
         self.weights = [float(w) for w in weights]
+        self._flat = flat  # the model's: targets and predictions as one list in output order
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        ys = y_true.arrays if isinstance(y_true, MultiArray) else list(y_true)
         total = None
-        for loss, weight, target, pred in zip(self.losses, self.weights, ys, y_pred):
+        for loss, weight, target, pred in zip(self.losses, self.weights, self._flat(y_true),
+                                              self._flat(y_pred, "y_pred")):
             term = loss(target, pred, sample_weight)
             term = term if weight == 1.0 else term * weight
             total = term if total is None else total + term
@@ -425,24 +475,36 @@ class _OutputLoss(metrics_module.Mean):
 
     output_loss = True  # not a compiled metric: custom_step.CompileMetrics leaves it out
 
-    def __init__(self, loss, name, index=0):
+    def __init__(self, loss, name, part):
         super().__init__(name=name)
         self.loss = loss
-        self.index = index
+        self._part = part  # this output's share of the model's targets or predictions
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add this batch's loss of the output, weighted by the batch's row count; given the
         model's whole targets and predictions (the Keras guide's loop over
         ``self.metrics`` in a custom ``train_step``), this output's part of each."""
-        if isinstance(y_pred, (list, tuple)):
-            y_true, y_pred = _outputs_part(y_true, self.index), y_pred[self.index]
+        if isinstance(y_pred, (list, tuple, dict)):
+            y_true, y_pred = self._part(y_true), self._part(y_pred)
         value = self.loss(y_true, y_pred, sample_weight)
         super().update_state(float(getattr(value, "value", value)), sample_weight=len(y_pred))
 
 
-def _outputs_part(y, index):
-    """Output ``index``'s targets from the targets of all outputs."""
-    return (y.arrays if isinstance(y, MultiArray) else y)[index]
+def _part(flat, index, values):
+    """Output ``index``'s entry of ``values`` (one per output), read by the model's ``flat``."""
+    return flat(values)[index]
+
+
+def _check_output_keys(outputs):
+    """The keys of a dict of outputs: strings, each naming a symbolic tensor."""
+    for key, t in outputs.items():
+        if not isinstance(key, str) or not isinstance(t, KerasTensor):
+            raise InvalidArgumentError(
+                f"Model: `outputs` as a dict maps output names (strings) to symbolic tensors. "
+                f"Received the entry {key!r}: {t!r}.")
+    if not outputs:
+        raise InvalidArgumentError("Model: `outputs` is an empty dict; give at least one.")
+    return outputs
 
 
 def _per_output_metrics(value, names, what):
@@ -544,7 +606,7 @@ def _as_list(x, what):
     return x
 
 
-def _split_inputs(x, count, model_name):
+def _split_inputs(x, count, model_name, what="inputs"):
     if isinstance(x, MultiArray):
         x = x.arrays
     if count == 1:
@@ -553,12 +615,12 @@ def _split_inputs(x, count, model_name):
         return [x]
     if isinstance(x, dict):
         raise InvalidArgumentError(
-            f"Model '{model_name}': pass the {count} inputs as a list, in order."
+            f"Model '{model_name}': pass the {count} {what} as a list, in order."
         )
     if not isinstance(x, (list, tuple)) or len(x) != count:
         got = f"a list of {len(x)}" if isinstance(x, (list, tuple)) else type(x).__name__
         raise InvalidArgumentError(
-            f"Model '{model_name}' expects {count} inputs (a list of {count} arrays). "
+            f"Model '{model_name}' expects {count} {what} (a list of {count} arrays). "
             f"Received: {got}."
         )
     return list(x)

@@ -1,5 +1,5 @@
 """Where does the relu + softmax + sparse-labels run drift from its lean loop? Runs the
-network of ``coverage.py``'s ``relu_softmax_sparse`` row for 100 epochs in tinykeras and in a
+network of ``fastpath_matrix.py``'s ``relu_softmax_sparse`` row for 100 epochs in tinykeras and in a
 lean NumPy loop, in float32 and float64, and prints how far apart they are.
 
     PYTHONPATH=src python benchmarks/drift_sparse.py          # lean loop: 1 - float32(beta)
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import coverage as cv  # noqa: E402
+import fastpath_matrix as cv  # noqa: E402
 
 import tinykeras as tk  # noqa: E402
 from tinykeras import layers  # noqa: E402

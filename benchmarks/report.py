@@ -279,6 +279,14 @@ def targets(result: dict) -> list:
         frac,
         None if steps is None else steps >= 300,
     )
+    for other, label in (("jax", "JAX jit"), ("keras-jax", "Keras-on-JAX")):
+        theirs = med(s, other, "W2", "steps_per_s")
+        add(
+            f"W2 fit faster than {label}",
+            f"{fmt(steps)} vs {fmt(theirs)} steps/s",
+            _times(_ratio(theirs, steps)),
+            None if steps is None or theirs is None else steps > theirs,
+        )
     row_us = med(s, tk, "W1", "row_predict_us")
     call_us = med(s, tk, "W1", "row_call_us")
     add(
@@ -363,6 +371,9 @@ def markdown(result: dict) -> str:
         f"{mach.get('date')}; 1-min load average {result['loadavg_before_after'][0]:.1f} "
         f"before, {result['loadavg_before_after'][1]:.1f} after",
         version_line(result),
+        f"- tinykeras's fused optimizer update: numba {mach.get('numba')} (the fast extra; "
+        "tinykeras-numpy runs with it off)" if mach.get("numba") else
+        "- tinykeras's fused optimizer update: off (numba not installed)",
         *blas_lines(result),
     ]
     ceil = s.get("_ceiling")

@@ -31,16 +31,19 @@ from child import RESULT_TAG  # noqa: E402
 # name -> (module under benchmarks/systems, venv under benchmarks/.venvs or None for this one)
 SYSTEMS = {
     "tinykeras": ("tinykeras_sys", None),
+    # the same, with the fused optimizer update off (what a NumPy-only install runs)
+    "tinykeras-numpy": ("tinykeras_sys", None),
     "numpy-lean": ("numpy_lean", None),
     "numpy-simple": ("numpy_simple", None),
     "torch": ("torch_sys", "torch"),
     "jax": ("jax_sys", "jax"),
     "keras-jax": ("keras_sys", "keras"),
 }
-QUICK_SYSTEMS = ["tinykeras", "numpy-lean", "numpy-simple"]
+QUICK_SYSTEMS = ["tinykeras", "tinykeras-numpy", "numpy-lean", "numpy-simple"]
 HEAVY = {"torch", "jax", "keras-jax"}
 IMPORT_STATEMENTS = {
     "tinykeras": "import tinykeras",
+    "tinykeras-numpy": "import tinykeras",
     "numpy-lean": "import numpy",
     "numpy-simple": "import numpy",
     "torch": "import torch",
@@ -91,7 +94,10 @@ def child_env(system: str) -> dict:
     # Imports are timed as a user's installed package runs them, from cached bytecode: with
     # PYTHONDONTWRITEBYTECODE (set on some machines) every import recompiles every module.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if system == "tinykeras":
+    if system.startswith("tinykeras"):
+        # "tinykeras" fuses the optimizer update where numba is installed (the fast extra);
+        # "tinykeras-numpy" never does.
+        env["TINYKERAS_FUSED"] = "0" if system == "tinykeras-numpy" else "auto"
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO / "src"), env.get("PYTHONPATH", "")) if p
         )
@@ -157,6 +163,12 @@ def machine_info() -> dict:
         info["memory_gib"] = round(int(mem[0].split()[1]) / 2**20, 1)
     except OSError:
         info["cpu"] = platform.processor()
+    try:
+        import numba
+
+        info["numba"] = numba.__version__  # tinykeras's fused update (the fast extra)
+    except ImportError:
+        info["numba"] = None
     git = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     )

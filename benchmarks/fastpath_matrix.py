@@ -4,8 +4,8 @@ lean hand-written NumPy loop of the same network (preallocated nothing fancy: pl
 Adam on flat arrays, crossentropy from the logits, the epoch's loss summed as fit reports
 it).
 
-    PYTHONPATH=src python benchmarks/coverage.py            # every row, 3 reps, 100 epochs
-    PYTHONPATH=src python benchmarks/coverage.py --reps 5 --rows seed l2 --epochs 20
+    PYTHONPATH=src python benchmarks/fastpath_matrix.py            # every row, 3 reps, 100 epochs
+    PYTHONPATH=src python benchmarks/fastpath_matrix.py --reps 5 --rows seed l2 --epochs 20
 
 100 epochs is what the seed page trains for (and what the issue measured, 99); a fit's fixed
 cost (building the model's optimizer buffers, tracing and verifying each batch shape: ~3 ms

@@ -1,0 +1,126 @@
+"""The fused optimizer update (optimizers/fused.py) computes what the ufunc path computes, bit
+for bit, and is used only where it should be."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tinykeras as tk
+from tinykeras.optimizers import fused
+
+
+@pytest.fixture
+def fusing(monkeypatch):
+    """Set TINYKERAS_FUSED for one test (and forget the kernels before and after)."""
+
+    def use(value):
+        monkeypatch.setenv("TINYKERAS_FUSED", value)
+        fused.reset()
+
+    yield use
+    fused.reset()
+
+
+def _hard_values(rng, n, dtype):
+    """Gradients and slots with zeros, signs, tiny (subnormal), huge and ordinary entries."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    pool = np.array([0.0, -0.0, tiny, -tiny, 1e-30, 1e30, -1e30, 1.0, -3.5], dtype)
+    out = rng.standard_normal(n).astype(dtype)
+    pick = rng.random(n) < 0.3
+    out[pick] = rng.choice(pool, pick.sum())
+    return out
+
+
+def _adam_steps(dtype, steps, rng_seed=0, n=1000):
+    """Weights and slots after ``steps`` Adam updates of one variable from fixed gradients."""
+    rng = np.random.default_rng(rng_seed)
+    var = tk.Variable(_hard_values(rng, n, dtype), dtype=dtype)
+    grads = [_hard_values(rng, n, dtype) for _ in range(steps)]
+    opt = tk.optimizers.Adam(learning_rate=0.01)
+    with np.errstate(all="ignore"):  # 1e30 squared overflows float32, on both paths
+        for g in grads:
+            opt.apply_gradients([(g, var)])
+    return [var.numpy(), *[np.array(s.value) for s in opt.variables[2:]]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_adam_is_the_ufunc_update_bit_for_bit(fusing, dtype):
+    import numba  # noqa: F401 - the fast extra, installed with the test extra
+    fusing("0")
+    expected = _adam_steps(dtype, 5)
+    assert fused._state["kernels"] == {}
+    fusing("1")
+    got = _adam_steps(dtype, 5)
+    assert "adam" in fused._state["kernels"]
+    for a, b in zip(expected, got):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a.view(f"u{a.itemsize}"), b.view(f"u{b.itemsize}"))
+
+
+def test_the_python_kernel_is_the_ufunc_update():
+    # The readable loop itself (what numba compiles) against Adam.update_step's ufuncs.
+    rng = np.random.default_rng(3)
+    var, grad = _hard_values(rng, 200, "float32"), _hard_values(rng, 200, "float32")
+    m, v = _hard_values(rng, 200, "float32"), np.abs(_hard_values(rng, 200, "float32"))
+    c = [np.float32(x) for x in (0.1, 0.001, 0.003, 1e-7)]
+    ref = [a.copy() for a in (var, m, v)]
+    with np.errstate(all="ignore"):
+        fused.adam_kernel(var, grad, m, v, *c)
+        tmp = np.subtract(grad, ref[1]) * c[0]
+        ref[1] += tmp
+        tmp = (grad * grad - ref[2]) * c[1]
+        ref[2] += tmp
+        ref[0] -= (ref[1] * c[2]) / (np.sqrt(ref[2]) + c[3])
+    for a, b in zip(ref, (var, m, v)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_fit_is_the_same_with_and_without_fusing(fusing):
+    import numba  # noqa: F401 - the fast extra, installed with the test extra
+
+    def fit():
+        tk.utils.set_random_seed(1)
+        rng = np.random.default_rng(0)
+        x, y = rng.random((256, 30), dtype=np.float32), rng.integers(0, 4, 256)
+        model = tk.Sequential([tk.Input(shape=(30,)), tk.layers.Dense(16, activation="relu"),
+                               tk.layers.Dense(4)])
+        model.compile(optimizer="adam", loss=tk.losses.SparseCategoricalCrossentropy(True))
+        history = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
+        return history.history["loss"], model.get_weights(), model.optimizer.variables
+
+    fusing("0")
+    loss_a, weights_a, slots_a = fit()
+    fusing("1")
+    loss_b, weights_b, slots_b = fit()
+    assert loss_a == loss_b
+    for a, b in zip(weights_a + [s.numpy() for s in slots_a],
+                    weights_b + [s.numpy() for s in slots_b]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_amsgrad_and_small_buffers_keep_the_ufunc_path(fusing):
+    fusing("auto")
+    small = np.zeros(fused.MIN_SIZE - 1, np.float32)
+    assert fused.kernel("adam", small, small, small, small) is None
+    fusing("off")
+    big = np.zeros(fused.MIN_SIZE, np.float32)
+    assert fused.kernel("adam", big, big, big, big) is None
+    half = np.zeros(fused.MIN_SIZE, np.float16)
+    fusing("1")
+    assert fused.kernel("adam", half, half, half, half) is None  # numba has no float16 math
+
+
+def test_a_small_network_does_not_import_numba():
+    # The seed network's 10k parameters never pay numba's import (0.1-0.3 s per process).
+    code = (
+        "import sys, numpy as np, tinykeras as tk\n"
+        "m = tk.Sequential([tk.Input(shape=(400,)), tk.layers.Dense(25, activation='sigmoid'),"
+        " tk.layers.Dense(1, activation='sigmoid')])\n"
+        "m.compile(optimizer='adam', loss='binary_crossentropy')\n"
+        "m.fit(np.zeros((64, 400), 'float32'), np.zeros(64), epochs=1, verbose=0)\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

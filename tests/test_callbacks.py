@@ -3,6 +3,7 @@ ModelCheckpoint, ReduceLROnPlateau, CSVLogger, BackupAndRestore, TensorBoard, Ea
 
 import csv
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -148,7 +149,10 @@ def test_model_checkpoint_max_mode_weights_only_and_batch_frequency(tmp_path):
                                     save_best_only=True)
     acc.set_model(model)
     acc.on_train_begin()
-    assert acc._up and acc.best == -np.inf
+    assert acc._up is None and acc.best is None  # read at the first save, as Keras
+    acc.on_epoch_end(0, {"val_accuracy": 0.5})
+    acc.on_epoch_end(1, {"val_accuracy": 0.25})
+    assert acc._up and acc.best == 0.5
 
 
 def test_model_checkpoint_refuses_bad_paths_and_missing_keys(tmp_path):
@@ -329,3 +333,86 @@ def test_early_stopping_mode_auto_follows_the_metric_direction():
     assert cb._better is np.greater
     with pytest.raises(ValueError, match="mode"):
         callbacks.EarlyStopping(mode="up")
+
+
+def _monitor(cls, monitor, **kwargs):
+    """``cls(monitor=...)``; a ModelCheckpoint that saves only an improvement (none is
+    logged here, so it writes nothing)."""
+    if cls is callbacks.ModelCheckpoint:
+        kwargs.update(filepath="never-written.keras", save_best_only=True)
+    return cls(monitor=monitor, **kwargs)
+
+
+def _direction(cls, monitor, model):
+    """The direction a callback picks for ``monitor`` in mode="auto" after one epoch of
+    ``model``: "max", "min", or the refusal's message."""
+    cb = _monitor(cls, monitor)
+    cb.set_model(model)
+    cb.on_train_begin()
+    try:
+        # An epoch whose logs lack the monitor (a warning): the direction is decided first.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cb.on_epoch_end(0, {"other": 1.0})
+    except ValueError as exc:
+        return str(exc)
+    assert caught, "the missing monitor was not reported"
+    up = cb._better is np.greater if cls is callbacks.EarlyStopping else cb._up
+    return "max" if up else "min"
+
+
+MONITORS = (callbacks.EarlyStopping, callbacks.ReduceLROnPlateau, callbacks.ModelCheckpoint)
+
+
+def _two_output_model():
+    i = tk.Input((5,))
+    h = Dense(6, activation="relu")(i)
+    model = tk.Model(i, [Dense(1, name="out_a")(h),
+                         Dense(1, activation="sigmoid", name="out_b")(h)])
+    model.compile("adam", loss=["mse", "binary_crossentropy"],
+                  metrics={"out_a": [tk.metrics.R2Score(), "mae"],
+                           "out_b": ["accuracy", tk.metrics.AUC(name="auc")]})
+    x = np.random.default_rng(3).random((16, 5)).astype("float32")
+    model.fit(x, [x[:, :1], (x[:, 1:2] > 0.5) * 1.0], verbose=0)
+    return model
+
+
+@pytest.mark.parametrize("cls", MONITORS, ids=lambda c: c.__name__)
+def test_auto_mode_reads_each_outputs_metric_behind_a_prefixed_log_name(cls):
+    # Keras 3.15 compares the metric's own name (r2_score) with the log name
+    # (out_a_r2_score) and refuses all of these; the metric behind the log name says its
+    # direction here, and each output's loss is minimized.
+    model = _two_output_model()
+    expected = {"val_out_a_r2_score": "max", "out_b_accuracy": "max", "val_out_b_auc": "max",
+                "val_out_a_loss": "min", "out_b_loss": "min", "val_out_a_mae": "min",
+                "val_loss": "min", "loss": "min"}
+    assert {m: _direction(cls, m, model) for m in expected} == expected
+
+
+@pytest.mark.parametrize("cls", MONITORS, ids=lambda c: c.__name__)
+def test_auto_mode_follows_the_metric_objects_and_refuses_what_they_cannot_tell(cls):
+    def my_score(y_true, y_pred):
+        return y_pred
+
+    model = tk.Sequential([tk.Input((3,)), Dense(1, activation="sigmoid")])
+    model.compile("adam", loss="binary_crossentropy", metrics=[
+        "accuracy", tk.metrics.AUC(name="auc"), "mae", tk.metrics.Precision(name="prec"),
+        tk.metrics.FalsePositives(), my_score, tk.losses.mean_squared_logarithmic_error])
+    x, y = _data(16)
+    model.fit(x, y, verbose=0)
+    # The names alone would mislead: "val_auc" and "prec" are maximized because AUC and
+    # Precision say so; a loss function as a metric is minimized.
+    expected = {"val_auc": "max", "val_accuracy": "max", "val_mae": "min", "prec": "max",
+                "mean_squared_logarithmic_error": "min"}
+    assert {m: _direction(cls, m, model) for m in expected} == expected
+    # As Keras 3.15: no metric that knows its direction (a plain function, a confusion
+    # count, a typo), no guess from the name: the refusal says to pass mode.
+    for monitor in ("my_score", "val_false_positives", "val_acc"):
+        message = _direction(cls, monitor, model)
+        assert f"monitor={monitor!r}" in message and "mode='max'" in message, message
+        assert cls.__name__ in message
+    cb = _monitor(cls, "val_acc", mode="max")
+    cb.set_model(model)
+    cb.on_train_begin()
+    with pytest.warns(UserWarning):
+        cb.on_epoch_end(0, {})  # an explicit mode needs no metric

@@ -84,3 +84,51 @@ def test_reduce_lr_on_plateau_changes_the_rate_like_keras(values, kwargs):
     ours = _run(tk.callbacks.ReduceLROnPlateau(**kwargs), _ours_model(), values, "val_loss",
                 lambda e: None)
     assert ours == theirs
+
+
+def _direction_or_refusal(lib, cls_name, monitor, model, folder):
+    """Fit ``model`` for one epoch with the callback watching ``monitor`` in mode="auto";
+    return "max", "min" or "refused"."""
+    cls = getattr(lib.callbacks, cls_name)
+    kwargs = {"filepath": str(folder / "best.keras"), "save_best_only": True} \
+        if cls_name == "ModelCheckpoint" else {}
+    cb = cls(monitor=monitor, **kwargs)
+    r = np.random.default_rng(4)
+    x = r.random((16, 3)).astype("float32")
+    try:
+        # Logs without the monitor: Keras decides the direction first all the same.
+        model.fit(x, (x[:, :1] > 0.5) * 1.0, epochs=1, verbose=0, callbacks=[cb])
+    except ValueError as exc:
+        assert "mode='max'" in str(exc) or "`mode='max'`" in str(exc), str(exc)
+        return "refused"
+    if lib is keras:
+        return "max" if cb.monitor_op is keras.ops.greater else "min"
+    up = cb._better is np.greater if cls_name == "EarlyStopping" else cb._up
+    return "max" if up else "min"
+
+
+def _watched_model(lib):
+    def my_score(y_true, y_pred):
+        return y_pred
+
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", loss="binary_crossentropy", metrics=[
+        "accuracy", lib.metrics.AUC(name="auc"), "mae", lib.metrics.R2Score(),
+        lib.metrics.Precision(name="prec"), lib.metrics.FalsePositives(name="fp"), my_score,
+        lib.losses.mean_squared_logarithmic_error])
+    return model
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls_name", ["EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint"])
+def test_auto_mode_direction_matches_keras(cls_name, recwarn, tmp_path):
+    # Keras 3.15 asks the compiled metric of that name for its `_direction`, never the name
+    # itself ("prec" is maximized, "fp" and a plain function are refused).
+    monitors = ["val_loss", "loss", "val_accuracy", "val_auc", "mae", "val_r2_score", "prec",
+                "val_fp", "my_score", "mean_squared_logarithmic_error", "val_acc"]
+    ours = {m: _direction_or_refusal(tk, cls_name, m, _watched_model(tk), tmp_path)
+            for m in monitors}
+    theirs = {m: _direction_or_refusal(keras, cls_name, m, _watched_model(keras), tmp_path)
+              for m in monitors}
+    assert ours == theirs
+    assert theirs["val_auc"] == "max" and theirs["val_fp"] == "refused"

@@ -56,6 +56,9 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         """Compare the monitored value with the best so far."""
+        if self._better is None:  # first: Keras refuses an unknown direction even then
+            up = maximize(self.monitor, self.mode, self.model, "EarlyStopping")
+            self._better, self._sign = (np.greater, 1) if up else (np.less, -1)
         current = (logs or {}).get(self.monitor)
         if current is None:
             warnings.warn(
@@ -66,9 +69,6 @@ class EarlyStopping(Callback):
             return
         if epoch < self.start_from_epoch:
             return
-        if self._better is None:
-            up = maximize(self.monitor, self.mode, self.model)
-            self._better, self._sign = (np.greater, 1) if up else (np.less, -1)
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
         self.wait += 1

@@ -4,8 +4,6 @@ import os
 import tempfile
 import warnings
 
-import numpy as np
-
 from tinykeras.callbacks.base import Callback
 from tinykeras.callbacks.monitor import check_mode, is_scalar, maximize
 from tinykeras.errors import InvalidArgumentError
@@ -68,12 +66,6 @@ class ModelCheckpoint(Callback):
         self._current_epoch = 0
         self._batches_seen = 0
 
-    def on_train_begin(self, logs=None):
-        """Pick the direction of ``monitor`` (the model's metrics are known now)."""
-        self._up = maximize(self.monitor, self.mode, self.model)
-        if self.best is None:
-            self.best = -np.inf if self._up else np.inf
-
     def on_epoch_begin(self, epoch, logs=None):
         """Remember the epoch, for batch-frequency saves."""
         self._current_epoch = epoch
@@ -107,6 +99,8 @@ class ModelCheckpoint(Callback):
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
+        if self._up is None:  # once the model's metrics exist, as Keras
+            self._up = maximize(self.monitor, self.mode, self.model, "ModelCheckpoint")
         current = logs.get(self.monitor)
         if current is None or not is_scalar(current):
             warnings.warn(
@@ -114,15 +108,15 @@ class ModelCheckpoint(Callback):
                 f"Available logs: {', '.join(logs)}", stacklevel=2,
             )
             return False
-        better = current > self.best if self._up else current < self.best
-        if better:
+        best = "None" if self.best is None else f"{self.best:.5f}"
+        if self.best is None or (current > self.best if self._up else current < self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
                       f"{current:.5f}, saving model to {filepath}")
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
         return False
 
     def _file_path(self, epoch, batch, logs):

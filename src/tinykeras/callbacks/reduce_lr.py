@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from tinykeras.callbacks.base import Callback
-from tinykeras.callbacks.monitor import check_mode
+from tinykeras.callbacks.monitor import check_mode, maximize
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.utils import validation
 
@@ -18,7 +18,7 @@ class ReduceLROnPlateau(Callback):
         factor: the multiplier, below 1 (``new_lr = lr * factor``).
         patience: epochs without improvement before reducing.
         verbose: 1 prints each reduction.
-        mode: ``"auto"`` (max when "acc" is in the name, else min), ``"min"`` or ``"max"``.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (from the metric; see ``monitor.maximize``).
         min_delta: the smallest change that counts as an improvement.
         cooldown: epochs to wait after a reduction before counting again.
         min_lr: the rate never goes below this.
@@ -47,13 +47,15 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def _reset(self):
-        # Keras's rule for "auto" here: only names with "acc" are maximized.
-        self._up = self.mode == "max" or (self.mode == "auto" and "acc" in self.monitor)
-        self.best = -np.inf if self._up else np.inf
+        # The direction is read at the first epoch's end, once the metrics exist (as Keras).
+        self._up = None
+        self.best = None
         self.cooldown_counter = 0
         self.wait = 0
 
     def _improved(self, current):
+        if self.best is None:
+            return True
         if self._up:
             return current > self.best + self.min_delta
         return current < self.best - self.min_delta
@@ -68,6 +70,8 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         """Log the rate, then reduce it if the monitor has plateaued."""
+        if self._up is None:
+            self._up = maximize(self.monitor, self.mode, self.model, "ReduceLROnPlateau")
         logs = logs if logs is not None else {}
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate.numpy())

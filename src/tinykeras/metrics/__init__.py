@@ -7,6 +7,7 @@ Metrics are not differentiated, so they work on NumPy arrays directly. The strin
 
 import numpy as np
 
+from tinykeras import losses as _losses
 from tinykeras.autodiff import Tensor
 from tinykeras.backend import floatx, standardize_dtype
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
@@ -223,6 +224,9 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or fn.__name__, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+        # As Keras 3: a loss used as a metric is minimized by callbacks in mode="auto".
+        if fn in _losses.FUNCTIONS.values() or isinstance(fn, _losses.Loss):
+            self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Evaluate the function on a batch and add its values to the mean."""

@@ -133,6 +133,7 @@ class _Count(_ConfusionMetric):
     """One confusion count (``_key``), per threshold."""
 
     _key = "tp"
+    _direction = None  # as Keras 3: more false positives is not better; callbacks must ask
 
     def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(thresholds=thresholds, name=name, dtype=dtype)

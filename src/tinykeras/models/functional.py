@@ -474,6 +474,7 @@ class _OutputLoss(metrics_module.Mean):
     ``<output>_loss`` log): each batch counts by its number of rows."""
 
     output_loss = True  # not a compiled metric: custom_step.CompileMetrics leaves it out
+    _direction = "down"  # a loss: callbacks minimize `val_out_a_loss` in mode="auto"
 
     def __init__(self, loss, name, part):
         super().__init__(name=name)

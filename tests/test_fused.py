@@ -3,6 +3,7 @@ for bit, and is used only where it should be."""
 
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -33,12 +34,23 @@ def _hard_values(rng, n, dtype):
     return out
 
 
-def _adam_steps(dtype, steps, rng_seed=0, n=1000):
-    """Weights and slots after ``steps`` Adam updates of one variable from fixed gradients."""
+# optimizer -> the kernel it should use (Keras's defaults and the variants that have one)
+OPTIMIZERS = {
+    "adam": (lambda: tk.optimizers.Adam(learning_rate=0.01), "adam"),
+    "adamw": (lambda: tk.optimizers.AdamW(learning_rate=0.01), "adam"),
+    "sgd": (lambda: tk.optimizers.SGD(learning_rate=0.1), "sgd"),
+    "momentum": (lambda: tk.optimizers.SGD(0.1, momentum=0.9), "momentum"),
+    "nesterov": (lambda: tk.optimizers.SGD(0.1, momentum=0.9, nesterov=True), "nesterov"),
+    "rmsprop": (lambda: tk.optimizers.RMSprop(learning_rate=0.01), "rmsprop"),
+}
+
+
+def _steps(make, dtype, steps, rng_seed=0, n=1000):
+    """Weights and slots after ``steps`` updates of one variable from fixed gradients."""
     rng = np.random.default_rng(rng_seed)
     var = tk.Variable(_hard_values(rng, n, dtype), dtype=dtype)
     grads = [_hard_values(rng, n, dtype) for _ in range(steps)]
-    opt = tk.optimizers.Adam(learning_rate=0.01)
+    opt = make()
     with np.errstate(all="ignore"):  # 1e30 squared overflows float32, on both paths
         for g in grads:
             opt.apply_gradients([(g, var)])
@@ -46,14 +58,17 @@ def _adam_steps(dtype, steps, rng_seed=0, n=1000):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_fused_adam_is_the_ufunc_update_bit_for_bit(fusing, dtype):
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_fused_updates_are_the_ufunc_updates_bit_for_bit(fusing, name, dtype):
     import numba  # noqa: F401 - the fast extra, installed with the test extra
+
+    make, kernel = OPTIMIZERS[name]
     fusing("0")
-    expected = _adam_steps(dtype, 5)
+    expected = _steps(make, dtype, 5)
     assert fused._state["kernels"] == {}
     fusing("1")
-    got = _adam_steps(dtype, 5)
-    assert "adam" in fused._state["kernels"]
+    got = _steps(make, dtype, 5)
+    assert fused._state["kernels"][kernel].signatures  # it ran compiled
     for a, b in zip(expected, got):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a.view(f"u{a.itemsize}"), b.view(f"u{b.itemsize}"))
@@ -124,3 +139,21 @@ def test_a_small_network_does_not_import_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_broken_numba_falls_back_to_numpy_with_a_warning(fusing, monkeypatch):
+    broken = types.ModuleType("numba")
+
+    def njit(**options):
+        raise RuntimeError("no LLVM here")
+
+    broken.njit = njit
+    monkeypatch.setitem(sys.modules, "numba", broken)
+    fusing("1")
+    make, _ = OPTIMIZERS["adam"]
+    with pytest.warns(UserWarning, match="numba is installed but failed to load"):
+        got = _steps(make, "float32", 2)
+    fusing("0")
+    expected = _steps(make, "float32", 2)
+    for a, b in zip(expected, got):
+        np.testing.assert_array_equal(a, b)

@@ -84,8 +84,20 @@ CASES = {
 }
 
 
+@pytest.fixture(params=["0", "1"], ids=["ufuncs", "fused"])
+def fusing(request, monkeypatch):
+    """Each case with the NumPy ufunc update and with the compiled one (optimizers/fused.py,
+    forced on for these small variables; the optimizers without a kernel run ufuncs twice)."""
+    from tinykeras.optimizers import fused
+
+    monkeypatch.setenv("TINYKERAS_FUSED", request.param)
+    fused.reset()
+    yield request.param
+    fused.reset()
+
+
 @pytest.mark.parametrize("name", list(CASES))
-def test_optimizer_steps_match_keras(name, floatx):
+def test_optimizer_steps_match_keras(name, floatx, fusing):
     init, grads = _problem(floatx)
     ours, theirs = CASES[name](tk.optimizers), CASES[name](keras.optimizers)
     vars_a, vars_b = ours_variables(init, floatx), keras_variables(init, floatx)

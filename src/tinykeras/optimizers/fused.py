@@ -44,6 +44,42 @@ def adam_kernel(var, grad, m, v, one_minus_beta_1, one_minus_beta_2, alpha, epsi
         var[i] -= (m_i * alpha) / (np.sqrt(v_i) + epsilon)
 
 
+def sgd_kernel(var, grad, learning_rate):
+    """Plain SGD (``SGD.update_step`` without momentum), one element at a time."""
+    for i in range(var.shape[0]):
+        var[i] -= grad[i] * learning_rate
+
+
+def momentum_kernel(var, grad, m, learning_rate, momentum):
+    """SGD with momentum (``SGD.update_step``, ``nesterov=False``), one element at a time."""
+    for i in range(var.shape[0]):
+        m_i = m[i] * momentum - grad[i] * learning_rate
+        m[i] = m_i
+        var[i] += m_i
+
+
+def nesterov_kernel(var, grad, m, learning_rate, momentum):
+    """SGD with Nesterov momentum (``SGD.update_step``, ``nesterov=True``)."""
+    for i in range(var.shape[0]):
+        step = grad[i] * learning_rate
+        m_i = m[i] * momentum - step
+        m[i] = m_i
+        var[i] += m_i * momentum - step
+
+
+def rmsprop_kernel(var, grad, velocity, rho, one_minus_rho, epsilon, learning_rate):
+    """RMSprop (``RMSprop.update_step``, not centered, no momentum), one element at a time."""
+    for i in range(var.shape[0]):
+        g = grad[i]
+        v_i = velocity[i] * rho + (g * g) * one_minus_rho
+        velocity[i] = v_i
+        var[i] -= (g * learning_rate) / np.sqrt(v_i + epsilon)
+
+
+_KERNELS = {"adam": adam_kernel, "sgd": sgd_kernel, "momentum": momentum_kernel,
+            "nesterov": nesterov_kernel, "rmsprop": rmsprop_kernel}
+
+
 def mode() -> str:
     """``TINYKERAS_FUSED`` as one of ``auto``, ``on``, ``off`` (read once per process)."""
     if _state["mode"] is None:
@@ -61,17 +97,17 @@ def _kernels():
         if mode() != "off":
             try:
                 import numba
-            except ImportError:
-                pass
-            except Exception as exc:  # a broken numba install must not stop training
-                warnings.warn(f"numba is installed but failed to import ({exc!r}); the "
-                              "optimizer update runs with NumPy ufuncs (same numbers, slower). "
-                              "Set TINYKERAS_FUSED=0 to silence this.", stacklevel=4)
-            else:
+
                 # error_model="numpy": a division by zero gives inf as NumPy does, instead of
                 # Python's exception (whose check per element also stops vectorization).
                 jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-                kernels = {"adam": jit(adam_kernel)}
+                kernels = {name: jit(fn) for name, fn in _KERNELS.items()}
+            except ImportError:
+                pass
+            except Exception as exc:  # a broken numba install must not stop training
+                warnings.warn(f"numba is installed but failed to load ({exc!r}); the "
+                              "optimizer update runs with NumPy ufuncs (same numbers, slower). "
+                              "Set TINYKERAS_FUSED=0 to silence this.", stacklevel=4)
         _state["kernels"] = kernels
     return kernels
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tinykeras.optimizers import fused
 from tinykeras.optimizers.base import Optimizer
 
 
@@ -50,11 +51,18 @@ class RMSprop(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         """Apply one RMSprop step to ``variable`` in place."""
         seg = self._segment(variable)
+        velocity = seg.slots["velocity"]
+        if not self.centered and self.momentum == 0:
+            kernel = fused.kernel("rmsprop", variable, gradient, velocity)
+            if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
+                scalar = variable.dtype.type
+                kernel(variable, gradient, velocity, scalar(self.rho), scalar(1 - self.rho),
+                       scalar(self.epsilon), scalar(learning_rate))
+                return
         tmp, denom = seg.scratch
         rho, one_minus_rho, epsilon, lr, momentum = seg.consts(
             self.rho, 1 - self.rho, self.epsilon, learning_rate, self.momentum
         )
-        velocity = seg.slots["velocity"]
         velocity *= rho
         np.multiply(gradient, gradient, out=tmp)
         tmp *= one_minus_rho

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tinykeras.optimizers import fused
 from tinykeras.optimizers.base import Optimizer
 from tinykeras.utils import validation
 
@@ -38,6 +39,19 @@ class SGD(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         """Apply one (momentum) SGD step to ``variable`` in place."""
         seg = self._segment(variable)
+        scalar = variable.dtype.type
+        if self.momentum == 0:
+            kernel = fused.kernel("sgd", variable, gradient)
+            if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
+                kernel(variable, gradient, scalar(learning_rate))
+                return
+        else:
+            m = seg.slots["momentum"]
+            kernel = fused.kernel("nesterov" if self.nesterov else "momentum", variable,
+                                  gradient, m)
+            if kernel is not None:
+                kernel(variable, gradient, m, scalar(learning_rate), scalar(self.momentum))
+                return
         step, tmp = seg.scratch
         lr, momentum = seg.consts(learning_rate, self.momentum)
         np.multiply(gradient, lr, out=step)  # lr * g

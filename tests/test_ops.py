@@ -121,3 +121,69 @@ def test_ops_accept_python_numbers_lists_and_tensors_alike():
     np.testing.assert_array_equal(ops.ones((2,)).numpy(), [1.0, 1.0])
     np.testing.assert_array_equal(ops.arange(3).numpy(), [0, 1, 2])
     assert ops.arange(3).dtype == "int32"
+
+
+def _public_functions():
+    """(name, function) for every public function of ops, ops.nn, ops.linalg, ops.numpy and
+    the tf.* facade (and tf.nn, tf.math, tf.linalg), out-of-scope stand-ins left out."""
+    import inspect
+
+    found = {}
+    for prefix, space in (("ops", ops), ("ops.nn", ops.nn), ("ops.linalg", ops.linalg),
+                          ("ops.numpy", ops.numpy), ("tf", tk), ("tf.nn", tk.nn),
+                          ("tf.math", tk.math), ("tf.linalg", tk.linalg)):
+        for name in dir(space):
+            fn = getattr(space, name)
+            if name.startswith("_") or inspect.isclass(fn) or not inspect.isfunction(fn) or \
+                    getattr(fn, "out_of_scope", None) or not hasattr(fn, "__wrapped__"):
+                continue
+            found[f"{prefix}.{name}"] = fn
+    return sorted(found.items())
+
+
+def _first_tensor_parameter(fn):
+    import inspect
+
+    from tinykeras.ops._scope import _ANY_OBJECT, _TENSOR_NAMES
+
+    if fn.__name__ in _ANY_OBJECT:
+        return None
+    params = list(inspect.signature(fn).parameters.values())
+    first = params[0] if params else None
+    if first is None or first.name not in _TENSOR_NAMES:
+        return None
+    if first.kind == first.VAR_POSITIONAL:
+        return "x" if first.name == "args" else first.name
+    return first.name if first.default is inspect.Parameter.empty else None
+
+
+PUBLIC = [(n, f, p) for n, f in _public_functions() if (p := _first_tensor_parameter(f))]
+
+
+def test_every_public_op_with_a_tensor_argument_is_checked():
+    # The check is one guard around every public op (ops/_scope.py); this pins its reach.
+    assert len(PUBLIC) > 250, len(PUBLIC)
+
+
+@pytest.mark.parametrize("name, fn, param", PUBLIC, ids=[n for n, _, _ in PUBLIC])
+def test_none_or_objects_as_a_tensor_argument_are_refused_naming_it(name, fn, param):
+    # Keras refuses both; NumPy would make an object-dtype tensor (sum(None)) or, asked for
+    # floats, a NaN (relu(None), mean([None, 1.0])).
+    for bad, said in ((None, "Received None"), ([1.0, None], "None inside"),
+                      (np.array([1, None], dtype=object), "array of dtype object"),
+                      (object(), "an object of type object")):
+        with pytest.raises(tk.errors.NonNumericInputError,
+                           match=rf"argument `{param}` must be numeric.*{said}"):
+            fn(bad)
+
+
+def test_optional_tensor_arguments_may_be_none_and_questions_take_anything():
+    np.testing.assert_array_equal(ops.where(np.array([0, 1, 1]))[0], [1, 2])  # x1=None
+    assert ops.is_tensor(None) is False  # as Keras
+    assert ops.convert_to_numpy(None).dtype == object  # NumPy's answer, as Keras's
+    assert float(ops.sum([[1.0, 2.0], (3.0, np.float32(4.0))])) == 10.0  # nested numbers
+    assert ops.getitem(np.arange(6).reshape(2, 3), (slice(None), None)).shape == (2, 1, 3)
+    with pytest.raises(ValueError, match="must be numeric"):  # a ValueError and a TypeError,
+        ops.sum(None)                                          # as Keras's backends raise
+    with pytest.raises(TypeError, match="must be numeric"):
+        ops.sum(None)

@@ -40,7 +40,13 @@ class ModelFileNotFoundError(InvalidArgumentError, FileNotFoundError):
     """A model or weights file that does not exist (a ValueError too, as Keras raises)."""
 
 
+class NonNumericInputError(InvalidArgumentError, InvalidTypeError):
+    """A tensor argument that is not numbers (None, an object, text): a ValueError and a
+    TypeError, as Keras's backends raise one or the other for it."""
+
+
 __all__ = [
     "InvalidArgumentError", "InvalidTypeError", "ModelFileNotFoundError", "NonFiniteInputError",
-    "NonFiniteGradientError", "NonFiniteLossError", "NonFiniteValueError", "TinykerasError",
+    "NonFiniteGradientError", "NonFiniteLossError", "NonFiniteValueError", "NonNumericInputError",
+    "TinykerasError",
 ]

@@ -578,6 +578,11 @@ def _guard_public_functions():
         for key, value in list(vars(space).items()):
             if isinstance(value, types.FunctionType) and value in guarded:
                 setattr(space, key, guarded[value])
+            elif isinstance(value, types.FunctionType) and value.__module__ == __name__ \
+                    and not key.startswith("_"):  # only here (tf.math.log1p): guarded too
+                prefix = "tf." + space.__name__.split(".")[-1]
+                guarded[value] = _refusing(key, value, prefix=prefix)
+                setattr(space, key, guarded[value])
 
 
 _guard_public_functions()

@@ -4,7 +4,7 @@ import numpy as np
 
 from tinykeras.backend import xp
 from tinykeras.backend.config import floatx, standardize_dtype
-from tinykeras.errors import InvalidArgumentError
+from tinykeras.errors import InvalidArgumentError, NonNumericInputError
 
 
 class TensorShape(tuple):
@@ -34,6 +34,8 @@ class Tensor:
     def __init__(self, value, dtype=None):
         if isinstance(value, Tensor):
             value = value.value
+        elif value is None:  # np.asarray(None, "float32") is a NaN, without dtype an object
+            check_numeric_input(value, "value", "Tensor")
         if dtype is not None:  # asanyarray: a traced batch stays marked (autodiff/plan.py)
             value = xp.asanyarray(value, dtype=standardize_dtype(dtype))
         elif not isinstance(value, np.ndarray):
@@ -43,6 +45,8 @@ class Tensor:
             if not keep and value.dtype == np.float64 and floatx() != "float64":
                 # Python floats become floatx, as in Keras's convert_to_tensor.
                 value = value.astype(floatx())
+            elif value.dtype.kind not in _NUMERIC_KINDS:  # object(), [None, 1], text
+                check_numeric_input(value, "value", "Tensor")
         self.value = value
         self._rg = False
         self._keras_logits = None
@@ -234,6 +238,56 @@ class Variable(Tensor):
             f"<tf.Variable '{self.path}:0' shape={tuple(self.value.shape)} "
             f"dtype={self.dtype}, numpy=\n{self.value!r}>"
         )
+
+
+_NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: what a tensor may hold
+_NUMERIC = object()  # "nothing wrong found" (None is itself a wrong part)
+
+
+def check_numeric_input(value, name, who) -> None:
+    """Refuse ``value`` as the tensor argument ``name`` of ``who`` unless it is numeric: a
+    Tensor, a numeric array, a number, or lists, tuples or dicts of them. As Keras 3
+    refuses them: None, objects and text, which NumPy would turn into an object-dtype
+    array (``np.sum(None)``) or, asked for floats, into NaN (``[None, 1.0]``)."""
+    bad = _first_non_numeric(value)
+    if bad is _NUMERIC:
+        return
+    if bad is None:
+        what, fix = "None", "pass a tensor, an array or a number (None is not a value)"
+    else:
+        if isinstance(bad, np.ndarray):
+            what = f"an array of dtype {bad.dtype}"
+        elif isinstance(bad, (str, bytes, np.generic)):
+            what = f"{_short(bad)} of type {type(bad).__name__}"
+        else:  # its repr may hold a memory address: the type says enough
+            what = f"an object of type {type(bad).__name__}"
+        fix = "convert it to numbers first, e.g. np.asarray(x, dtype='float32')"
+    where = "" if bad is value else f" inside {_short(value)}"
+    raise NonNumericInputError(
+        f"{who}: argument `{name}` must be numeric: a tensor, a NumPy array, a number, or a "
+        f"(nested) list of numbers. Received {what}{where}; {fix}.")
+
+
+def _first_non_numeric(value):
+    """The first part of ``value`` that is not numeric data, or ``_NUMERIC``."""
+    if isinstance(value, (Tensor, bool, int, float, complex, np.bool_, np.number)):
+        return _NUMERIC
+    if isinstance(value, np.ndarray):
+        return _NUMERIC if value.dtype.kind in _NUMERIC_KINDS else value
+    if isinstance(value, (list, tuple, dict)):
+        for item in value.values() if isinstance(value, dict) else value:
+            bad = _first_non_numeric(item)
+            if bad is not _NUMERIC:
+                return bad
+        return _NUMERIC
+    if hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, np.generic):
+        return _NUMERIC  # another library's array (or a symbolic tensor): the op converts it
+    return value  # None, object(), text, a NumPy object or text scalar
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_numeric(value, name, who):

@@ -4,10 +4,17 @@ Also the guard every public op goes through: NumPy's and Python's own refusals o
 arguments become tinykeras errors that name the op and what it was given."""
 
 import functools
+import inspect
 
 import numpy as np
 
-from tinykeras.errors import InvalidArgumentError, InvalidTypeError, TinykerasError
+from tinykeras.autodiff.tensor import Tensor, check_numeric_input
+from tinykeras.errors import (
+    InvalidArgumentError,
+    InvalidTypeError,
+    NonNumericInputError,
+    TinykerasError,
+)
 
 _CONV = "convolution is out of scope (tinykeras covers dense networks)"
 _POOL = "pooling is out of scope (tinykeras covers dense networks)"
@@ -51,10 +58,15 @@ def _refusing(name: str, fn, prefix: str = "ops"):
     from a function the op calls for the user (the branches of ``cond``, a loop body) pass
     through unchanged: they are the user's own."""
 
+    tensors = None if name in _ANY_OBJECT else _tensor_parameters(fn)
+    who = f"{prefix}.{name}"
+
     @functools.wraps(fn)
     def op(*args, **kwargs):
+        if tensors is not None:
+            _check_tensor_arguments(who, tensors, args, kwargs)
         try:
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)
         except TinykerasError:
             raise
         except (ValueError, TypeError, IndexError, ZeroDivisionError, AttributeError) as exc:
@@ -70,8 +82,80 @@ def _refusing(name: str, fn, prefix: str = "ops"):
                 f"help({'tinykeras.ops' if prefix == 'ops' else prefix}.{name}) for what each "
                 "argument takes."
             ) from exc
+        if isinstance(out, Tensor) and out.value.dtype.kind == "O":
+            # A last guard, for an object that reached NumPy through another argument.
+            given = ", ".join([_show(v) for v in args] + [f"{k}={_show(v)}"
+                                                          for k, v in kwargs.items()])
+            raise NonNumericInputError(
+                f"{who} cannot take the arguments ({given}): they make an array of Python "
+                "objects, not numbers. Pass tensors, arrays or numbers.")
+        return out
 
     return op
+
+
+# The tensor arguments of the ops, by Keras 3's own parameter names (``x``, ``x1``, ``xs``,
+# ``condition``...); ``*args`` is the array of a wrapped NumPy function (``ops.ceil``).
+# Every public op checks them with ``check_numeric_input``: one check for all of them.
+_TENSOR_NAMES = frozenset({
+    "x", "x1", "x2", "y", "a", "b", "xs", "inputs", "data", "target", "output", "labels",
+    "logits", "kernel", "targets", "predictions", "tensor", "array", "elements", "elems",
+    "mean", "variance", "sorted_sequence", "values", "updates", "variable", "condition",
+    "x_min", "x_max", "operands", "condlist", "choicelist", "primals", "tangents", "indices",
+    "segment_ids", "bins", "fill_value", "q", "threshold", "default_value", "max_val",
+    "abs_", "angle", "pred", "args", "bias", "scale", "offset", "weights", "mask",
+    # and the tf.* facade's (ops/_scope.py guards those too)
+    "input", "input_tensor", "t", "clip_value_min", "clip_value_max", "value", "params",
+})
+# Questions about any object, answered as Keras does: is_tensor(None) is False, and
+# convert_to_numpy gives NumPy's array of anything.
+_ANY_OBJECT = frozenset({"is_tensor", "convert_to_numpy"})
+
+
+def _tensor_parameters(fn):
+    """``(positional, rest, keywords)`` for ``fn``'s tensor parameters: the name (or None)
+    of each positional parameter in order with whether it is required, the name of
+    ``*args`` when it holds tensors, and ``{name: required}`` for passing by keyword;
+    None when ``fn`` has none."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    positional, rest, keywords = [], None, {}
+    for p in params:
+        tensor = p.name in _TENSOR_NAMES
+        required = p.default is inspect.Parameter.empty
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional.append((p.name, required) if tensor else None)
+        elif p.kind == p.VAR_POSITIONAL and (tensor or p.name == "x"):
+            rest = "x" if p.name == "args" else p.name
+        if tensor and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            keywords[p.name] = required
+    if not keywords and rest is None:
+        return None
+    return positional, rest, keywords
+
+
+def _check_tensor_arguments(who, tensors, args, kwargs) -> None:
+    """Refuse a tensor argument that is None where one is required, or not numeric."""
+    positional, rest, keywords = tensors
+    for i, value in enumerate(args):
+        if isinstance(value, (Tensor, float, int)):  # the common case, at once
+            continue
+        if i < len(positional):
+            if positional[i] is None:
+                continue
+            name, required = positional[i]
+        elif rest is None:
+            continue
+        else:
+            name, required = rest, True
+        if value is not None or required:
+            check_numeric_input(value, name, who)
+    for name, value in kwargs.items():
+        required = keywords.get(name)
+        if required is not None and (value is not None or required):
+            check_numeric_input(value, name, who)
 
 
 def _show(value) -> str:

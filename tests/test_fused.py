@@ -157,3 +157,40 @@ def test_a_broken_numba_falls_back_to_numpy_with_a_warning(fusing, monkeypatch):
     expected = _steps(make, "float32", 2)
     for a, b in zip(expected, got):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_fused_finite_check_finds_nan_and_infinity(fusing, dtype):
+    import numba  # noqa: F401 - the fast extra, installed with the test extra
+
+    fusing("1")
+    finfo = np.finfo(dtype)
+    ordinary = np.array([0.0, -0.0, finfo.max, -finfo.max, finfo.smallest_subnormal, 1.5],
+                        dtype)
+    assert fused.has_nonfinite(ordinary) is False
+    assert fused.has_nonfinite(np.zeros(0, dtype)) is False
+    for bad in (np.nan, -np.nan, np.inf, -np.inf):
+        values = ordinary.copy()
+        values[3] = bad
+        assert fused.has_nonfinite(values) is True
+    fusing("0")
+    assert fused.has_nonfinite(ordinary) is None  # the caller checks with NumPy
+
+
+def test_a_nan_gradient_stops_a_fused_update_before_it_changes_anything(fusing):
+    import numba  # noqa: F401 - the fast extra, installed with the test extra
+
+    fusing("1")
+    # A replayed fit step writes its gradients into the optimizer's flat buffer and calls
+    # apply_buffered (apply_gradients refuses a NaN gradient at its door already).
+    var = tk.Variable(np.ones(10, "float32"))
+    opt = tk.optimizers.Adam()
+    opt.apply_gradients([(np.ones(10, "float32"), var)])
+    before = [var.numpy(), *[s.numpy() for s in opt.variables]]
+    grad = opt._packed.slabs[0].grad
+    grad[:] = 1.0
+    grad[7] = np.nan
+    with pytest.raises(tk.errors.NonFiniteGradientError, match="holds NaN"):
+        opt.apply_buffered()
+    for a, b in zip(before, [var.numpy(), *[s.numpy() for s in opt.variables]]):
+        np.testing.assert_array_equal(a, b)

@@ -245,6 +245,9 @@ def _dense_forward(xv, kv, bv=None, activation="linear"):
     if activation == "softmax":
         y = _softmax(z)
         df = None
+    elif activation == "relu":  # in place: relu's derivative needs only y (y > 0)
+        df = ELEMENTWISE["relu"][1]
+        y = _relu(z, out=z)
     else:
         f, df = ELEMENTWISE[activation]
         y = f(z)

@@ -13,7 +13,7 @@ from tinykeras.autodiff import plan as _plan
 from tinykeras.autodiff.tensor import Tensor, Variable, wrap
 from tinykeras.backend import floatx
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError, NonFiniteGradientError
-from tinykeras.optimizers import schedules, transforms
+from tinykeras.optimizers import fused, schedules, transforms
 from tinykeras.optimizers.flat import Packed, scalar_variable
 from tinykeras.utils import validation
 from tinykeras.utils.naming import to_snake_case, unique_name
@@ -593,7 +593,12 @@ def _check_finite_gradients(segments, parts) -> None:
     overflow: about one read of the gradients per step."""
     for seg in segments:
         grad = seg.grad
-        if grad.dtype.kind != "f" or not math.isnan(np.dot(grad, _zeros(grad.size, grad.dtype))):
+        if grad.dtype.kind != "f":
+            continue
+        bad = fused.has_nonfinite(grad)  # one compiled pass over large buffers, if numba
+        if bad is None:
+            bad = math.isnan(np.dot(grad, _zeros(grad.size, grad.dtype)))
+        if not bad:
             continue
         for part in parts:
             values = part.grad

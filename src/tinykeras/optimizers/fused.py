@@ -76,8 +76,32 @@ def rmsprop_kernel(var, grad, velocity, rho, one_minus_rho, epsilon, learning_ra
         var[i] -= (g * learning_rate) / np.sqrt(v_i + epsilon)
 
 
+def nonfinite_kernel(bits, exponent):
+    """True when a float buffer, read as same-width integers ``bits``, holds NaN or infinity
+    (all ``exponent`` bits set). Integer max vectorizes; a float reduction would not."""
+    worst = exponent - exponent  # zero, of the integer type
+    for i in range(bits.shape[0]):
+        worst = max(worst, bits[i] & exponent)
+    return worst == exponent
+
+
+_EXPONENT_BITS = {np.dtype("float32"): np.int32(0x7F800000),
+                  np.dtype("float64"): np.int64(0x7FF0000000000000)}
+
+
+def has_nonfinite(values):
+    """True/False when the fused check ran on ``values`` (a 1-D float buffer), None when the
+    caller should check with NumPy (see ``kernel``)."""
+    check = kernel("nonfinite", values)
+    if check is None:
+        return None
+    exponent = _EXPONENT_BITS[values.dtype]
+    return check(values.view(exponent.dtype), exponent)
+
+
 _KERNELS = {"adam": adam_kernel, "sgd": sgd_kernel, "momentum": momentum_kernel,
-            "nesterov": nesterov_kernel, "rmsprop": rmsprop_kernel}
+            "nesterov": nesterov_kernel, "rmsprop": rmsprop_kernel,
+            "nonfinite": nonfinite_kernel}
 
 
 def mode() -> str:

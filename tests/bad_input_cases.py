@@ -900,6 +900,8 @@ ROBUSTNESS_CASES = [
     C("tf.constant", "None", lambda w: tk.constant(None), Arg, "tf.constant: argument `value`"),
     C("tf.reduce_sum", "None", lambda w: tk.reduce_sum(None), Arg, "argument `input_tensor`"),
     C("Tensor", "None", lambda w: tk.ops.Tensor(None), Arg, "Tensor: argument `value`"),
+    C("ops.one_hot", "sparse=True", lambda w: tk.ops.one_hot(np.array([0, 1]), 2, sparse=True),
+      Arg, r"ops.one_hot: `sparse=True` is not supported.*Pass sparse=False"),
     C("ops.tile", "repeats=-1", lambda w: tk.ops.tile(np.ones(2), -1), Arg, "ops.tile"),
     C("ops.pad", "pad_width of 3 numbers", lambda w: tk.ops.pad(np.ones(2), [[1, 2, 3]]), Arg,
       "ops.pad"),

@@ -187,3 +187,32 @@ def test_optional_tensor_arguments_may_be_none_and_questions_take_anything():
         ops.sum(None)                                          # as Keras's backends raise
     with pytest.raises(TypeError, match="must be numeric"):
         ops.sum(None)
+
+
+SPARSE_CALLS = {
+    "ops.one_hot": lambda **kw: ops.one_hot(np.array([0, 2]), 3, **kw),
+    "ops.nn.one_hot": lambda **kw: ops.nn.one_hot(np.array([0, 2]), 3, **kw),
+    "ops.multi_hot": lambda **kw: ops.multi_hot(np.array([[0, 2]]), 3, **kw),
+    "ops.bincount": lambda **kw: ops.bincount(np.array([0, 2, 2]), **kw),
+    "ops.convert_to_tensor": lambda **kw: ops.convert_to_tensor([0.0, 1.0], **kw),
+    "Input": lambda **kw: tk.Input((3,), **kw),
+}
+
+
+@pytest.mark.parametrize("call", SPARSE_CALLS, ids=list(SPARSE_CALLS))
+def test_sparse_true_is_refused_as_kerass_numpy_backend_refuses_it(call):
+    # keras/src/backend/numpy (nn.one_hot, nn.multi_hot, numpy.bincount, core.
+    # convert_to_tensor) raises ValueError for sparse=True: NumPy has no sparse tensors.
+    # tinykeras ignored the flag and returned a dense array.
+    fn = SPARSE_CALLS[call]
+    with pytest.raises(ValueError, match=r"`sparse=True` is not supported.*sparse=False"):
+        fn(sparse=True)
+    dense = fn(sparse=False)
+    if call != "Input":
+        np.testing.assert_array_equal(dense.numpy(), fn().numpy())
+
+
+def test_ragged_true_is_refused_by_convert_to_tensor():
+    with pytest.raises(ValueError, match=r"`ragged=True` is not supported.*ragged=False"):
+        ops.convert_to_tensor([0.0, 1.0], ragged=True)
+    assert ops.convert_to_tensor([0.0, 1.0], ragged=False).shape == (2,)

@@ -11,7 +11,7 @@ import numpy as np
 
 from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff.core import op, wrap
-from tinykeras.autodiff.dtypes import as_dtype, raw
+from tinykeras.autodiff.dtypes import as_dtype, dense_only, raw
 from tinykeras.autodiff.tape import GradientTape
 from tinykeras.autodiff.tensor import Tensor
 from tinykeras.errors import InvalidArgumentError
@@ -253,14 +253,11 @@ def saturate_cast(x, dtype):
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
-    """``x`` as a Tensor (Python floats in floatx), cast to ``dtype`` if given."""
+    """``x`` as a Tensor (Python floats in floatx), cast to ``dtype`` if given; not numbers
+    are refused by ``Tensor`` itself."""
+    dense_only("ops.convert_to_tensor", sparse=sparse, ragged=ragged)
     if isinstance(x, Tensor):
         return x if dtype is None else cast(x, dtype)
-    if np.asarray(x).dtype.kind not in "biufc":
-        raise InvalidArgumentError(
-            f"convert_to_tensor: tinykeras tensors are numeric. Received {x!r:.60} of dtype "
-            f"{np.asarray(x).dtype}; convert it first, e.g. np.asarray(x, dtype='float32')."
-        )
     if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
         arr = np.asarray(x)
         if arr.dtype == np.int64:  # Python ints are int32 in Keras

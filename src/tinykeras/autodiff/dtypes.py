@@ -96,6 +96,19 @@ def as_dtype(dtype, default=None) -> str:
     return standardize_dtype(dtype)
 
 
+def dense_only(who, **flags) -> None:
+    """Refuse ``sparse=True`` or ``ragged=True`` for op ``who``: NumPy has no sparse or
+    ragged tensors, and Keras's NumPy backend refuses them the same way (a ValueError)."""
+    from tinykeras.errors import InvalidArgumentError
+
+    for flag, value in flags.items():
+        if value:
+            raise InvalidArgumentError(
+                f"{who}: `{flag}=True` is not supported: tinykeras has no {flag} tensors "
+                f"(NumPy has none; Keras's NumPy backend refuses it too). Received: "
+                f"{flag}={value!r}. Pass {flag}=False (the default) for a dense result.")
+
+
 def constant(value) -> Tensor:
     """Wrap a NumPy result as a Tensor with no gradient (integer, boolean or index results)."""
     return wrap(np.asarray(value))

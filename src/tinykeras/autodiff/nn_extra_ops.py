@@ -10,7 +10,15 @@ from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff import nn_ops as n
 from tinykeras.autodiff import reduce_ops as r
 from tinykeras.autodiff.core import op
-from tinykeras.autodiff.dtypes import as_dtype, constant, named, promote, raw, to_float
+from tinykeras.autodiff.dtypes import (
+    as_dtype,
+    constant,
+    dense_only,
+    named,
+    promote,
+    raw,
+    to_float,
+)
 from tinykeras.backend.config import epsilon as _epsilon
 from tinykeras.errors import InvalidArgumentError
 
@@ -286,12 +294,14 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     outside ``[0, num_classes)`` give all zeros."""
     from tinykeras.autodiff import math_ops
 
+    dense_only("ops.one_hot", sparse=sparse)
     return math_ops.one_hot(x, num_classes, axis=axis, dtype=as_dtype(dtype))
 
 
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
     """Multi-hot encode: for each row of integer labels, ones at every label present."""
     num_classes = kwargs.pop("num_tokens", num_classes)
+    dense_only("ops.multi_hot", sparse=sparse)
     labels = np.asarray(raw(inputs)).astype(np.intp)
     hot = (labels[..., None] == np.arange(num_classes)).any(axis=-2 if labels.ndim > 1 else 0)
     out = hot.astype(as_dtype(dtype))

@@ -11,7 +11,7 @@ import numpy as np
 from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff import shape_ops as s
 from tinykeras.autodiff.core import op
-from tinykeras.autodiff.dtypes import constant, promote, raw, result_type, to_float
+from tinykeras.autodiff.dtypes import constant, dense_only, promote, raw, result_type, to_float
 from tinykeras.autodiff.math_ops import _restore
 from tinykeras.autodiff.tensor import Tensor
 from tinykeras.errors import InvalidArgumentError
@@ -524,6 +524,7 @@ def corrcoef(x):
 # -- counting ------------------------------------------------------------------------------------
 def bincount(x, weights=None, minlength=0, sparse=False):
     """Counts of each non-negative integer in ``x`` (weighted sums with ``weights``)."""
+    dense_only("ops.bincount", sparse=sparse)
     arr = np.asarray(raw(x)).astype(np.intp)
     if weights is None:
         dtype = "int32"

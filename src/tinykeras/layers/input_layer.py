@@ -1,5 +1,6 @@
 """``InputLayer`` and ``Input``: declare the shape a model takes."""
 
+from tinykeras.autodiff.dtypes import dense_only
 from tinykeras.backend import standardize_dtype
 from tinykeras.errors import InvalidArgumentError
 from tinykeras.layers.base import Layer
@@ -26,8 +27,7 @@ class InputLayer(Layer):
         kwargs.pop("ragged", None)
         super().__init__(name=name, dtype=dtype, **{k: v for k, v in kwargs.items()
                                                     if k in ("trainable",)})
-        if sparse:
-            raise InvalidArgumentError("InputLayer: sparse inputs are not supported by tinykeras.")
+        dense_only("InputLayer", sparse=sparse)
         if shape is not None and batch_shape is not None:
             raise InvalidArgumentError(
                 "You cannot pass both `shape` and `batch_shape` at the same time. "

@@ -124,8 +124,12 @@ def _kernels():
 
                 # error_model="numpy": a division by zero gives inf as NumPy does, instead of
                 # Python's exception (whose check per element also stops vectorization).
-                jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-                kernels = {name: jit(fn) for name, fn in _KERNELS.items()}
+                options = dict(nogil=True, fastmath=False, error_model="numpy")
+                try:  # compiled once per machine, then loaded from numba's on-disk cache
+                    kernels = {n: numba.njit(cache=True, **options)(fn)
+                               for n, fn in _KERNELS.items()}
+                except RuntimeError:  # no writable cache directory: compile per process
+                    kernels = {n: numba.njit(**options)(fn) for n, fn in _KERNELS.items()}
             except ImportError:
                 pass
             except Exception as exc:  # a broken numba install must not stop training

@@ -24,12 +24,13 @@ import run  # noqa: E402
 
 @pytest.fixture(scope="module")
 def quick_result(tmp_path_factory):
-    """One tiny quick-mode run of tinykeras and numpy-lean, with its JSON file."""
+    """One tiny quick-mode run of tinykeras (fused update and not) and numpy-lean, with its
+    JSON file."""
     tmp = tmp_path_factory.mktemp("bench")
     out = tmp / "result.json"
     argv = [
         "--quick",
-        "--systems=tinykeras,numpy-lean",
+        "--systems=tinykeras,tinykeras-numpy,numpy-lean",
         "--reps=1",
         "--w1-rows=64",
         "--w1-epochs=2",
@@ -68,7 +69,8 @@ def test_quick_run_completes_without_errors(quick_result):
     for key in ("machine", "tasks", "runs", "summary", "imports", "command"):
         assert key in saved, f"JSON lacks {key!r}"
     assert {(r["system"], r["workload"]) for r in saved["runs"]} == {
-        (s, w) for s in ("tinykeras", "numpy-lean") for w in ("W1", "W1-5k", "W2")
+        (s, w) for s in ("tinykeras", "tinykeras-numpy", "numpy-lean")
+        for w in ("W1", "W1-5k", "W2")
     }
     for r in saved["runs"]:
         for key in ("train_s", "whole_fit_s", "final_loss", "peak_rss_mb", "blas"):
@@ -77,7 +79,7 @@ def test_quick_run_completes_without_errors(quick_result):
     for r in w2:
         for key in ("predict_b1024_s", "predict_b32_s", "row_predict_us", "row_call_us"):
             assert key in r, f"{r['system']} W2 result lacks {key!r}"
-    assert set(saved["imports"]) == {"tinykeras", "numpy-lean", "numpy"}
+    assert set(saved["imports"]) == {"tinykeras", "tinykeras-numpy", "numpy-lean", "numpy"}
 
 
 @pytest.mark.parametrize("workload,tol", [("W1", 1e-4), ("W1-5k", 1e-4), ("W2", 1e-3)])
@@ -100,6 +102,18 @@ def test_same_predictions_from_both_systems(quick_result):
     assert sums["tinykeras"] == pytest.approx(sums["numpy-lean"], rel=1e-3, abs=1.0)
 
 
+def test_the_fused_update_changes_no_number(quick_result):
+    """W2's 535k parameters take the fused update in "tinykeras" (numba is in the test extra)
+    and the ufuncs in "tinykeras-numpy": the same losses and predictions, bit for bit."""
+    _, saved = quick_result
+    assert saved["machine"]["numba"]
+    w2 = {r["system"]: r for r in saved["runs"] if r["workload"] == "W2"}
+    for key in ("first_loss", "final_loss"):
+        assert w2["tinykeras"][key] == w2["tinykeras-numpy"][key]
+    assert w2["tinykeras"]["predict_b1024_checksum"] == w2["tinykeras-numpy"][
+        "predict_b1024_checksum"]
+
+
 def test_report_has_every_table_and_target(quick_result, capsys):
     """The markdown names each table and each of tinykeras's targets."""
     result, _ = quick_result
@@ -110,6 +124,7 @@ def test_report_has_every_table_and_target(quick_result, capsys):
         "1.2× numpy-lean",
         "JAX jit",
         "300 steps/s",
+        "Keras-on-JAX",
         "30 µs",
         "1.1× numpy-lean",
         "PyTorch",

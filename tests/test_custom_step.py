@@ -170,3 +170,26 @@ def test_the_step_sees_the_targets_as_fit_was_given_them(outputs):
     logs = model.fit(X, y, epochs=1, batch_size=32, verbose=0).history
     assert seen == [type(y), type(y)]
     assert set(logs) == MULTI_KEYS
+
+
+class SuperStep(keras.Model):
+    """A step that adds to Keras's own: ``super().train_step(data)`` (and test_step)."""
+
+    def train_step(self, data):
+        self.seen = getattr(self, "seen", 0) + 1
+        return super().train_step(data)
+
+    def test_step(self, data):
+        return super().test_step(data)
+
+
+@pytest.mark.parametrize("outputs", ["single", "multi", "dict"])
+def test_super_train_step_of_data_runs_kerass_own_step(outputs):
+    # Keras 3's Model.train_step(data): the built-in step, the loss tracker, compute_metrics.
+    custom, y = build(SuperStep, outputs)
+    logs = fit(custom, y, validation_data=(X, y))
+    expected = fit(build(keras.Model, outputs)[0], y, validation_data=(X, y))
+    assert custom.seen == 8  # 4 batches, 2 epochs
+    assert set(logs) == set(expected)
+    for key in expected:
+        np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5, err_msg=key)

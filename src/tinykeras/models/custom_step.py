@@ -66,6 +66,24 @@ def adapt(fn):
     return step
 
 
+def in_data_step(model) -> bool:
+    """True while ``model``'s Keras-3 ``train_step(self, data)``/``test_step`` runs."""
+    return bool(model.__dict__.get("_in_data_step"))
+
+
+def keras_step(model, data, step) -> dict:
+    """Keras 3's own ``train_step(data)``/``test_step(data)``, which a subclass's step
+    reaches with ``super().train_step(data)``: the built-in step (``step``: the model's
+    ``_learn`` or ``_judge``), the ``loss`` tracker updated by the batch's rows, then
+    ``compute_metrics``' logs."""
+    x, y, sample_weight = (tuple(data) + (None, None))[:3] if isinstance(data, tuple) \
+        else (data, None, None)
+    loss, y_pred = step(x, y, sample_weight)
+    rows = len(x[0] if isinstance(x, (list, tuple)) else x)
+    data_step_metrics(model)[0].update_state(as_float(loss), sample_weight=rows)
+    return model.compute_metrics(x, y, y_pred, sample_weight)
+
+
 class CompileMetrics(Metric):
     """The compiled metrics of ``model`` as one metric (Keras 3's ``compile_metrics``):
     ``update_state(y, y_pred, sample_weight)`` with the model's whole targets and predictions

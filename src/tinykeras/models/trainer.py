@@ -146,10 +146,14 @@ class Trainer:
             )
 
     # -- one step ------------------------------------------------------------------------------
-    def train_step(self, x, y, sample_weight=None):
+    def train_step(self, x, y=None, sample_weight=None):
         """Run one gradient-descent step on a batch; return the batch loss (before the update)
         as a scalar Tensor. Override it to change what a step does (``fit`` traces and
-        replays an override too, or runs it as written where it cannot be traced)."""
+        replays an override too, or runs it as written where it cannot be traced).
+        ``super().train_step(data)`` from a Keras-3 ``train_step(self, data)`` runs Keras's
+        own step and returns its logs (``custom_step.keras_step``)."""
+        if y is None and custom_step.in_data_step(self):
+            return custom_step.keras_step(self, x, self._learn)
         loss, y_pred = self._learn(x, y, sample_weight)
         if self._metric_ids:
             self._update_metrics(y, y_pred, sample_weight)
@@ -173,8 +177,11 @@ class Trainer:
             result = result["loss"]
         return float(getattr(result, "value", result))
 
-    def test_step(self, x, y, sample_weight=None):
-        """Compute the loss of one batch without training; update the metrics."""
+    def test_step(self, x, y=None, sample_weight=None):
+        """Compute the loss of one batch without training; update the metrics (from a
+        Keras-3 ``test_step(self, data)``: ``super().test_step(data)`` returns Keras's logs)."""
+        if y is None and custom_step.in_data_step(self):
+            return custom_step.keras_step(self, x, self._judge)
         loss, y_pred = self._judge(x, y, sample_weight)
         if self._metric_ids:
             self._update_metrics(y, y_pred, sample_weight)

@@ -493,3 +493,29 @@ def test_keras_30_dtype_strings_and_newer_keys_load(tmp_path):
         loaded = tk.models.load_model(tmp_path / "old.keras")
     x, _ = _data()
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("compile_kwargs", [
+    {"loss": ["mse", tk.losses.BinaryCrossentropy()], "loss_weights": [1.0, 0.5],
+     "metrics": {"out_a": ["mae"], "out_b": ["accuracy", tk.metrics.AUC(name="auc")]}},
+    {"loss": {"out_a": "mse", "out_b": "binary_crossentropy"},
+     "loss_weights": {"out_a": 1.0, "out_b": 0.5}, "metrics": [["mae"], None]},
+], ids=["lists", "dicts"])
+def test_a_model_compiled_per_output_saves_and_loads_compiled(tmp_path, compile_kwargs):
+    # The per-output losses and metrics were written with the single-loss code: TypeError.
+    i = tk.Input((5,))
+    h = tk.layers.Dense(6, activation="relu")(i)
+    model = tk.Model(i, [tk.layers.Dense(1, name="out_a")(h),
+                         tk.layers.Dense(1, activation="sigmoid", name="out_b")(h)])
+    model.compile(optimizer="adam", **compile_kwargs)
+    x = np.random.default_rng(0).normal(size=(16, 5)).astype("float32")
+    y = [x[:, :1], (x[:, 1:2] > 0).astype("float32")]
+    model.fit(x, y, verbose=0)
+    path = str(tmp_path / "two.keras")
+    model.save(path)
+    loaded = tk.models.load_model(path)
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(
+        x, y, verbose=0, return_dict=True)
+    config = loaded.get_compile_config()
+    assert type(config["loss"]) is type(compile_kwargs["loss"])
+    assert type(config["metrics"]) is type(compile_kwargs["metrics"])

@@ -370,3 +370,49 @@ def test_subclassed_models_both_ways(tmp_path, direction):
         tmp_path / "s.keras", custom_objects=custom)
     compare(loaded.predict(x, verbose=0), model.predict(x, verbose=0), section="saving",
             item=f"subclassed model {direction}", where="predict", dtype="float32", rtol=1e-6)
+
+
+def _two_outputs_compiled(lib, outputs, compile_kind):
+    i = lib.Input((5,), name="features")
+    h = lib.layers.Dense(6, activation="relu", name="trunk")(i)
+    a = lib.layers.Dense(1, name="out_a")(h)
+    b = lib.layers.Dense(1, activation="sigmoid", name="out_b")(h)
+    model = lib.Model(i, {"zeta": a, "alpha": b} if outputs == "dict" else [a, b])
+    names = ("zeta", "alpha") if outputs == "dict" else ("out_a", "out_b")
+    if compile_kind == "lists":  # loss and weights per output in order, metrics by name
+        model.compile(optimizer="adam", loss_weights=[1.0, 0.5],
+                      loss=["mse", lib.losses.BinaryCrossentropy()] if outputs == "list"
+                      else [lib.losses.BinaryCrossentropy(), "mse"],  # sorted keys: alpha, zeta
+                      metrics={names[0]: ["mae"], names[1]: ["accuracy",
+                                                             lib.metrics.AUC(name="auc")]})
+    else:  # dicts of losses and weights, metrics one entry per output
+        model.compile(optimizer="adam", loss={names[0]: "mse", names[1]: "binary_crossentropy"},
+                      loss_weights={names[0]: 1.0, names[1]: 0.5},
+                      metrics=[["mae"], None] if outputs == "list" else [None, ["mae"]])
+    return model
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("outputs", ["list", "dict"])
+@pytest.mark.parametrize("compile_kind", ["lists", "dicts"])
+@pytest.mark.parametrize("direction", ["ours to Keras", "Keras to ours"])
+def test_multi_output_compile_configs_both_ways(tmp_path, outputs, compile_kind, direction):
+    # Losses, weights and metrics per output are written as given (a list or a dict by
+    # output name), as Keras 3 writes them; saving one raised TypeError (unhashable) before.
+    r = np.random.default_rng(33)
+    x = r.normal(size=(32, 5)).astype("float32")
+    ys = [(x[:, :1] * 2).astype("float32"), (x[:, 1:2] > 0).astype("float32")]
+    y = {"zeta": ys[0], "alpha": ys[1]} if outputs == "dict" else ys
+    src_lib, dst_lib = (tk, keras) if direction == "ours to Keras" else (keras, tk)
+    model = _two_outputs_compiled(src_lib, outputs, compile_kind)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    path = str(tmp_path / "two.keras")
+    model.save(path)
+    loaded = dst_lib.models.load_model(path)
+    before = model.evaluate(x, y, verbose=0, return_dict=True)
+    after = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(after) == sorted(before)
+    for key in before:
+        compare(after[key], before[key], section="saving", item=f"{outputs} outputs",
+                where=f"{direction}, {compile_kind}: evaluate {key}", dtype="float32",
+                rtol=1e-5)

@@ -7,7 +7,7 @@ import os
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.saving import keras_file, legacy_h5, weights_h5
 from tinykeras.saving.atomic import atomic_write_bytes
-from tinykeras.saving.compile_config import compile_args
+from tinykeras.saving.compile_config import compile_args, several_outputs
 from tinykeras.saving.config import (
     FileFormatError,
     model_from_config,
@@ -179,7 +179,8 @@ def model_from_json(json_string, custom_objects=None):
         raise FileFormatError("model JSON must hold a JSON object.")
     model = model_from_config(config, custom_objects)
     if isinstance(config.get("compile_config"), dict):
-        model.compile(**compile_args(config["compile_config"], custom_objects))
+        model.compile(**compile_args(config["compile_config"], custom_objects,
+                                     several_outputs(model)))
     return model
 
 

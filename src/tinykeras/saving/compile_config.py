@@ -23,11 +23,25 @@ def serialize_compile_config(model) -> dict | None:
             metrics.serialize(m) if isinstance(m, metrics.Metric) else _function_name(m))
 
     def many(ms):
-        return None if ms is None else [one_metric(m) for m in ms]
+        # Several outputs: a dict by output name or a list with one entry per output (a
+        # metric, a list of them or None), written as given, as Keras 3 writes them.
+        if ms is None:
+            return None
+        if isinstance(ms, dict):
+            return {k: many(v) if isinstance(v, (list, tuple)) else
+                    (None if v is None else one_metric(v)) for k, v in ms.items()}
+        return [many(m) if isinstance(m, (list, tuple)) else
+                (None if m is None else one_metric(m)) for m in ms]
 
-    loss = args.get("loss")
-    loss = loss if loss is None or isinstance(loss, str) else (
-        losses.serialize(loss) if isinstance(loss, losses.Loss) else _function_name(loss))
+    def one_loss(loss):
+        if isinstance(loss, dict):  # one loss per output, by name or in order
+            return {k: one_loss(v) for k, v in loss.items()}
+        if isinstance(loss, (list, tuple)):
+            return [one_loss(v) for v in loss]
+        return loss if loss is None or isinstance(loss, str) else (
+            losses.serialize(loss) if isinstance(loss, losses.Loss) else _function_name(loss))
+
+    loss = one_loss(args.get("loss"))
     jit = args.get("jit_compile", "auto")
     return {
         "optimizer": optimizers.serialize(model.optimizer),
@@ -42,13 +56,21 @@ def serialize_compile_config(model) -> dict | None:
     }
 
 
+def several_outputs(model) -> bool:
+    """True for a functional model with several outputs (its losses and metrics per output
+    keep their dict or list in a compile config)."""
+    return not getattr(model, "_single_output", True)
+
+
 def _function_name(fn) -> str:
     return get_registered_name(fn)
 
 
-def compile_args(config: dict, custom_objects: dict | None = None) -> dict:
+def compile_args(config: dict, custom_objects: dict | None = None,
+                 several_outputs: bool = False) -> dict:
     """Return ``model.compile`` keyword arguments from a ``compile_config`` (Keras 3) or a
-    ``training_config`` (legacy ``.h5``, optimizer under ``optimizer_config``)."""
+    ``training_config`` (legacy ``.h5``, optimizer under ``optimizer_config``). For a model
+    with ``several_outputs``, losses and metrics per output keep their dict or list."""
     from tinykeras import losses, metrics, optimizers
 
     if not isinstance(config, dict):
@@ -97,6 +119,9 @@ def compile_args(config: dict, custom_objects: dict | None = None) -> dict:
     def metric_list(ms):
         if ms is None:
             return None
+        if several_outputs and isinstance(ms, (dict, list)):
+            return per_output(ms, lambda m: None if m is None else (
+                [metric(x) for x in m] if isinstance(m, list) else metric(m)))
         if isinstance(ms, dict):  # Keras 2 multi-output form {output_name: [...]}
             ms = list(ms.values())
         if not isinstance(ms, list):
@@ -105,19 +130,30 @@ def compile_args(config: dict, custom_objects: dict | None = None) -> dict:
         flat = [m for item in ms for m in (item if isinstance(item, list) else [item])]
         return [metric(m) for m in flat]
 
+    def per_output(value, read):
+        if isinstance(value, dict):
+            return {k: read(v) for k, v in value.items()}
+        return [read(v) for v in value]
+
+    def one_loss(loss_cfg):
+        if isinstance(loss_cfg, str):
+            try:
+                return losses.get(loss_cfg)
+            except ValueError:
+                return deserialize_object(loss_cfg, losses.ALL_OBJECTS, "loss",
+                                          custom_objects=custom_objects)
+        return None if loss_cfg is None else deserialize_object(
+            loss_cfg, losses.ALL_OBJECTS, "loss", {**losses.FUNCTIONS, **losses.ALIASES},
+            custom_objects)
+
     loss_cfg = config.get("loss")
-    if isinstance(loss_cfg, dict) and "class_name" not in loss_cfg and len(loss_cfg) == 1:
-        loss_cfg = next(iter(loss_cfg.values()))  # Keras 2 {output_name: loss}
-    loss = None
-    if isinstance(loss_cfg, str):
-        try:
-            loss = losses.get(loss_cfg)
-        except ValueError:
-            loss = deserialize_object(loss_cfg, losses.ALL_OBJECTS, "loss",
-                                      custom_objects=custom_objects)
-    elif loss_cfg is not None:
-        loss = deserialize_object(loss_cfg, losses.ALL_OBJECTS, "loss",
-                                  {**losses.FUNCTIONS, **losses.ALIASES}, custom_objects)
+    if several_outputs and (isinstance(loss_cfg, list) or (
+            isinstance(loss_cfg, dict) and "class_name" not in loss_cfg)):
+        loss = per_output(loss_cfg, one_loss)  # one per output, by name or in order
+    else:
+        if isinstance(loss_cfg, dict) and "class_name" not in loss_cfg and len(loss_cfg) == 1:
+            loss_cfg = next(iter(loss_cfg.values()))  # Keras 2 {output_name: loss}
+        loss = one_loss(loss_cfg)
     loss_weights = config.get("loss_weights")
     if loss_weights is not None and not isinstance(loss_weights, (int, float, list, dict)):
         raise FileFormatError("loss_weights must be a number. "

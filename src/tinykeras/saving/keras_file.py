@@ -16,7 +16,7 @@ from tinykeras.backend import global_rng
 from tinykeras.backend.limits import WeightBudgetExceeded, weight_budget
 from tinykeras.saving import weights_h5
 from tinykeras.saving.atomic import atomic_write_bytes
-from tinykeras.saving.compile_config import compile_args
+from tinykeras.saving.compile_config import compile_args, several_outputs
 from tinykeras.saving.config import (
     FileFormatError,
     model_from_config,
@@ -195,7 +195,8 @@ def load_keras(filepath, custom_objects=None, compile=True):
             model = build_model(config, custom_objects, kz.source, nbytes)
             weights_h5.read_weights(model, h5, kz.source, load_optimizer=False)
             if compile and isinstance(config.get("compile_config"), dict):
-                model.compile(**compile_args(config["compile_config"], custom_objects))
+                model.compile(**compile_args(config["compile_config"], custom_objects,
+                                             several_outputs(model)))
                 for path, obj in weights_h5.walk(model):
                     if obj is model.optimizer:
                         group = weights_h5.safe_group(h5, f"{path}/vars", kz.source)

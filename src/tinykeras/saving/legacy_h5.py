@@ -17,7 +17,7 @@ import numpy as np
 
 from tinykeras.saving import weights_h5
 from tinykeras.saving.atomic import atomic_write_bytes
-from tinykeras.saving.compile_config import compile_args
+from tinykeras.saving.compile_config import compile_args, several_outputs
 from tinykeras.saving.config import (
     FileFormatError,
     model_to_config,
@@ -182,7 +182,7 @@ def load_legacy_h5(filepath, custom_objects=None, compile=True):
                           "was *not* compiled. Compile it manually.", stacklevel=3)
         if compile and training is not None:
             training = parse_json(training, f"{source}: training_config")
-            model.compile(**compile_args(training, custom_objects))
+            model.compile(**compile_args(training, custom_objects, several_outputs(model)))
             if "optimizer_weights" in f:
                 _load_legacy_optimizer(model, f, source)
             state = _attr_text(f.attrs.get("tinykeras_rng_state"), source, "tinykeras_rng_state")

@@ -101,37 +101,39 @@ def fit(model, y, **kwargs):
     return history.history
 
 
+def fit_both(cls, outputs, **kwargs):
+    """History of ``cls`` and of a plain Model with the same weights, on the same batches."""
+    custom, y = build(cls, outputs)
+    return fit(custom, y, **kwargs), fit(build(keras.Model, outputs)[0], y, **kwargs)
+
+
+def assert_same(logs, expected, keys):
+    for key in keys:  # the same batches in the same order: the same numbers
+        np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5, err_msg=key)
+
+
 @pytest.mark.parametrize("outputs", ["single", "multi", "dict"])
 def test_the_guides_loop_logs_what_the_built_in_step_logs(outputs):
-    custom, y = build(GuideLoop, outputs)
-    logs = fit(custom, y)
-    expected = fit(build(keras.Model, outputs)[0], y)
+    logs, expected = fit_both(GuideLoop, outputs)
     assert set(logs) == ({"loss", "mae"} if outputs == "single" else MULTI_KEYS)
-    for key in expected:  # the same batches in the same order: the same numbers
-        np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5, err_msg=key)
+    assert_same(logs, expected, expected)
 
 
 @pytest.mark.parametrize("outputs", ["multi", "dict"])
 def test_the_guides_loop_with_sample_weights_on_two_outputs(outputs):
-    custom, y = build(GuideLoop, outputs)
-    logs = fit(custom, y, sample_weight=SW)
-    expected = fit(build(keras.Model, outputs)[0], y, sample_weight=SW)
+    logs, expected = fit_both(GuideLoop, outputs, sample_weight=SW)
     assert set(logs) == MULTI_KEYS
     # Keras's fit weighs each output's loss; the guide's loop passes the weights to every
     # metric, which here are unweighted ones in fit: compare the losses.
-    for key in ("loss", "out_a_loss", "out_b_loss"):
-        np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5, err_msg=key)
+    assert_same(logs, expected, ("loss", "out_a_loss", "out_b_loss"))
 
 
 @pytest.mark.parametrize("outputs", ["single", "multi", "dict"])
 def test_compute_metrics_gives_keras_keys_and_leaves_the_loss_tracker_alone(outputs):
-    custom, y = build(ComputeMetrics, outputs)
-    logs = fit(custom, y)
-    expected = fit(build(keras.Model, outputs)[0], y)
+    logs, expected = fit_both(ComputeMetrics, outputs)
     assert set(logs) == ({"loss", "mae"} if outputs == "single" else MULTI_KEYS)
     assert logs["loss"] == [0.0, 0.0]  # as Keras: only the built-in step updates it
-    for key in set(expected) - {"loss"}:
-        np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5, err_msg=key)
+    assert_same(logs, expected, set(expected) - {"loss"})
 
 
 def test_metrics_are_listed_as_keras_lists_them_for_a_custom_step():
@@ -191,5 +193,4 @@ def test_super_train_step_of_data_runs_kerass_own_step(outputs):
     expected = fit(build(keras.Model, outputs)[0], y, validation_data=(X, y))
     assert custom.seen == 8  # 4 batches, 2 epochs
     assert set(logs) == set(expected)
-    for key in expected:
-        np.testing.assert_allclose(logs[key], expected[key], rtol=1e-5, err_msg=key)
+    assert_same(logs, expected, expected)

@@ -30,7 +30,9 @@ import numpy as np
 MIN_SIZE = 1 << 16
 _DTYPES = (np.dtype("float32"), np.dtype("float64"))
 
-_state = {"mode": None, "kernels": None}
+# "min_size": the smallest buffer fused under the current mode (infinite when off), checked
+# first on every update so that a small network pays one comparison per step.
+_state = {"mode": None, "kernels": None, "min_size": 0}
 
 
 def adam_kernel(var, grad, m, v, one_minus_beta_1, one_minus_beta_2, alpha, epsilon):
@@ -144,7 +146,12 @@ def kernel(name: str, *arrays):
     """The compiled kernel ``name`` for these 1-D buffers, or None where the ufunc path should
     run (numba missing, fusing off, small buffers, a dtype numba does not fuse)."""
     first = arrays[0]
-    if first.dtype not in _DTYPES or (mode() == "auto" and first.size < MIN_SIZE):
+    if first.size < _state["min_size"]:
+        return None
+    if _state["mode"] is None:  # first use: read TINYKERAS_FUSED, then check again
+        _state["min_size"] = {"auto": MIN_SIZE, "on": 0, "off": float("inf")}[mode()]
+        return kernel(name, *arrays)
+    if first.dtype not in _DTYPES:
         return None
     if any(a.dtype != first.dtype or not a.flags.c_contiguous for a in arrays):
         return None
@@ -153,5 +160,4 @@ def kernel(name: str, *arrays):
 
 def reset() -> None:
     """Forget the mode and kernels (tests change ``TINYKERAS_FUSED``)."""
-    _state["mode"] = None
-    _state["kernels"] = None
+    _state.update(mode=None, kernels=None, min_size=0)

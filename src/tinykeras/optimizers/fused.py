@@ -6,13 +6,15 @@ parameters that is a third of a training step, and the buffers no longer fit in 
 cache, so the passes are memory-bound. The same arithmetic done element by element, in one
 loop, touches each number once.
 
-The loop is plain Python (``adam_kernel`` below is the whole update, readable as is); when
-numba is installed (``pip install tinykeras[fast]``) it is compiled to machine code on first
-use, once per dtype, and cached on disk. It computes exactly what ``Adam.update_step`` computes
-with ufuncs: the same float operations on the same operands in the same order, each rounded to
-the dtype (no fused multiply-add, no reassociation: numba's ``fastmath`` stays off), so the
-results are the same bit for bit (``tests/test_fused.py`` checks it). NumPy stays the only
-required dependency: without numba, or for small buffers, the ufunc path runs.
+Adam, SGD (plain, momentum, Nesterov), RMSprop (Keras's default form) and the per-step
+finite-gradient check have such a loop here. Each is plain Python (``adam_kernel`` below is
+the whole update, readable as is); when numba is installed (``pip install tinykeras[fast]``)
+it is compiled to machine code on first use, once per dtype, and cached on disk. Each
+computes exactly what its ``update_step`` computes with ufuncs: the same float operations on
+the same operands in the same order, each rounded to the dtype (no fused multiply-add, no
+reassociation: numba's ``fastmath`` stays off), so the results are the same bit for bit
+(``tests/test_fused.py`` checks it). NumPy stays the only required dependency: without numba,
+or for small buffers, the ufunc path runs.
 
 ``TINYKERAS_FUSED`` chooses: ``auto`` (default: fused when numba is importable and the buffer
 has at least ``MIN_SIZE`` entries, where the saved passes pay for numba's import), ``1``

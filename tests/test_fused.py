@@ -34,14 +34,23 @@ def _hard_values(rng, n, dtype):
     return out
 
 
-# optimizer -> the kernel it should use (Keras's defaults and the variants that have one)
+# optimizer -> the kernel it should use (every built-in optimizer has one)
 OPTIMIZERS = {
     "adam": (lambda: tk.optimizers.Adam(learning_rate=0.01), "adam"),
     "adamw": (lambda: tk.optimizers.AdamW(learning_rate=0.01), "adam"),
+    "amsgrad": (lambda: tk.optimizers.Adam(learning_rate=0.01, amsgrad=True), "amsgrad"),
+    "nadam": (lambda: tk.optimizers.Nadam(learning_rate=0.01), "nadam"),
+    "adamax": (lambda: tk.optimizers.Adamax(learning_rate=0.01), "adamax"),
+    "adagrad": (lambda: tk.optimizers.Adagrad(0.1, initial_accumulator_value=0.05), "adagrad"),
+    "adadelta": (lambda: tk.optimizers.Adadelta(learning_rate=1.0), "adadelta"),
     "sgd": (lambda: tk.optimizers.SGD(learning_rate=0.1), "sgd"),
     "momentum": (lambda: tk.optimizers.SGD(0.1, momentum=0.9), "momentum"),
     "nesterov": (lambda: tk.optimizers.SGD(0.1, momentum=0.9, nesterov=True), "nesterov"),
     "rmsprop": (lambda: tk.optimizers.RMSprop(learning_rate=0.01), "rmsprop"),
+    "rmsprop_centered": (lambda: tk.optimizers.RMSprop(0.01, centered=True), "rmsprop_full"),
+    "rmsprop_momentum": (lambda: tk.optimizers.RMSprop(0.01, momentum=0.5), "rmsprop_full"),
+    "rmsprop_both": (lambda: tk.optimizers.RMSprop(0.01, momentum=0.9, centered=True,
+                                                   epsilon=1e-5), "rmsprop_full"),
 }
 
 
@@ -115,7 +124,7 @@ def test_a_fit_is_the_same_with_and_without_fusing(fusing):
         np.testing.assert_array_equal(a, b)
 
 
-def test_amsgrad_and_small_buffers_keep_the_ufunc_path(fusing):
+def test_small_buffers_off_and_float16_keep_the_ufunc_path(fusing):
     fusing("auto")
     small = np.zeros(fused.MIN_SIZE - 1, np.float32)
     assert fused.kernel("adam", small, small, small, small) is None

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tinykeras.optimizers import fused
 from tinykeras.optimizers.base import Optimizer
 
 
@@ -40,6 +41,11 @@ class Adadelta(Optimizer):
         rho, one_minus_rho, epsilon, lr = seg.consts(
             self.rho, 1 - self.rho, self.epsilon, learning_rate
         )
+        kernel = fused.kernel("adadelta", variable, gradient, acc_grad, acc_delta)
+        if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
+            kernel(variable, gradient, acc_grad, acc_delta, rho[()], one_minus_rho[()],
+                   epsilon[()], lr[()])
+            return
         acc_grad *= rho
         np.multiply(gradient, gradient, out=tmp)
         tmp *= one_minus_rho

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tinykeras.optimizers import fused
 from tinykeras.optimizers.base import Optimizer
 
 
@@ -39,6 +40,10 @@ class Adagrad(Optimizer):
         tmp, denom = seg.scratch
         epsilon, lr = seg.consts(self.epsilon, learning_rate)
         accumulator = seg.slots["accumulator"]
+        kernel = fused.kernel("adagrad", variable, gradient, accumulator)
+        if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
+            kernel(variable, gradient, accumulator, epsilon[()], lr[()])
+            return
         np.multiply(gradient, gradient, out=tmp)
         accumulator += tmp
         np.add(accumulator, epsilon, out=denom)

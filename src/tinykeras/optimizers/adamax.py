@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tinykeras.optimizers import fused
 from tinykeras.optimizers.base import Optimizer
 from tinykeras.optimizers.flat import rounded
 
@@ -46,6 +47,11 @@ class Adamax(Optimizer):
         one_minus_beta_1, beta_2, epsilon, correction, lr = seg.consts(
             1 - self.beta_1, self.beta_2, self.epsilon, 1 - beta_1**self._t, learning_rate
         )
+        kernel = fused.kernel("adamax", variable, gradient, m, u)
+        if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
+            kernel(variable, gradient, m, u, one_minus_beta_1[()], beta_2[()], epsilon[()],
+                   correction[()], lr[()])
+            return
         np.subtract(gradient, m, out=tmp)
         tmp *= one_minus_beta_1
         m += tmp

@@ -6,8 +6,9 @@ parameters that is a third of a training step, and the buffers no longer fit in 
 cache, so the passes are memory-bound. The same arithmetic done element by element, in one
 loop, touches each number once.
 
-Adam, SGD (plain, momentum, Nesterov), RMSprop (Keras's default form) and the per-step
-finite-gradient check have such a loop here. Each is plain Python (``adam_kernel`` below is
+Every built-in optimizer (Adam with or without amsgrad, AdamW through Adam, Nadam, Adamax,
+Adagrad, Adadelta, SGD plain/momentum/Nesterov, RMSprop plain/centered/momentum) and the
+per-step finite-gradient check have such a loop here. Each is plain Python (``adam_kernel`` below is
 the whole update, readable as is); when numba is installed (``pip install tinykeras[fast]``)
 it is compiled to machine code on first use, once per dtype, and cached on disk. Each
 computes exactly what its ``update_step`` computes with ufuncs: the same float operations on
@@ -48,6 +49,66 @@ def adam_kernel(var, grad, m, v, one_minus_beta_1, one_minus_beta_2, alpha, epsi
         var[i] -= (m_i * alpha) / (np.sqrt(v_i) + epsilon)
 
 
+def amsgrad_kernel(var, grad, m, v, v_hat, one_minus_beta_1, one_minus_beta_2, alpha,
+                   epsilon):
+    """Adam with ``amsgrad=True``: the denominator uses the running maximum of v."""
+    for i in range(var.shape[0]):
+        g = grad[i]
+        m_i = m[i] + (g - m[i]) * one_minus_beta_1
+        v_i = v[i] + (g * g - v[i]) * one_minus_beta_2
+        m[i] = m_i
+        v[i] = v_i
+        v_hat_i = v_hat[i] if v_hat[i] >= v_i else v_i
+        v_hat[i] = v_hat_i
+        var[i] -= (m_i * alpha) / (np.sqrt(v_hat_i) + epsilon)
+
+
+def nadam_kernel(var, grad, m, v, one_minus_beta_1, one_minus_beta_2, c_m, c_g, correction,
+                 epsilon):
+    """Nadam (``Nadam.update_step``: lr * m_hat as ``c_m * m + c_g * g``)."""
+    for i in range(var.shape[0]):
+        g = grad[i]
+        m_i = m[i] + (g - m[i]) * one_minus_beta_1
+        v_i = v[i] + (g * g - v[i]) * one_minus_beta_2
+        m[i] = m_i
+        v[i] = v_i
+        var[i] -= (m_i * c_m + g * c_g) / (np.sqrt(v_i / correction) + epsilon)
+
+
+def adamax_kernel(var, grad, m, u, one_minus_beta_1, beta_2, epsilon, correction,
+                  learning_rate):
+    """Adamax (``Adamax.update_step``): the infinity norm u instead of Adam's v."""
+    for i in range(var.shape[0]):
+        g = grad[i]
+        m_i = m[i] + (g - m[i]) * one_minus_beta_1
+        decayed, size = u[i] * beta_2, abs(g)
+        u_i = decayed if decayed >= size else size
+        m[i] = m_i
+        u[i] = u_i
+        var[i] -= (m_i * learning_rate) / ((u_i + epsilon) * correction)
+
+
+def adagrad_kernel(var, grad, accumulator, epsilon, learning_rate):
+    """Adagrad (``Adagrad.update_step``), one element at a time."""
+    for i in range(var.shape[0]):
+        g = grad[i]
+        a_i = accumulator[i] + g * g
+        accumulator[i] = a_i
+        var[i] -= (g * learning_rate) / np.sqrt(a_i + epsilon)
+
+
+def adadelta_kernel(var, grad, acc_grad, acc_delta, rho, one_minus_rho, epsilon,
+                    learning_rate):
+    """Adadelta (``Adadelta.update_step``), one element at a time."""
+    for i in range(var.shape[0]):
+        g = grad[i]
+        ag_i = acc_grad[i] * rho + (g * g) * one_minus_rho
+        acc_grad[i] = ag_i
+        step = np.sqrt(acc_delta[i] + epsilon) * g / np.sqrt(ag_i + epsilon)
+        acc_delta[i] = acc_delta[i] * rho + (step * step) * one_minus_rho
+        var[i] -= step * learning_rate
+
+
 def sgd_kernel(var, grad, learning_rate):
     """Plain SGD (``SGD.update_step`` without momentum), one element at a time."""
     for i in range(var.shape[0]):
@@ -80,6 +141,26 @@ def rmsprop_kernel(var, grad, velocity, rho, one_minus_rho, epsilon, learning_ra
         var[i] -= (g * learning_rate) / np.sqrt(v_i + epsilon)
 
 
+def rmsprop_full_kernel(var, grad, velocity, average, momentum_slot, rho, one_minus_rho,
+                        epsilon, learning_rate, momentum, centered, with_momentum):
+    """RMSprop with ``centered`` and/or ``momentum`` (the slots not used are any array)."""
+    for i in range(var.shape[0]):
+        g = grad[i]
+        v_i = velocity[i] * rho + (g * g) * one_minus_rho
+        velocity[i] = v_i
+        if centered:
+            a_i = average[i] * rho + g * one_minus_rho
+            average[i] = a_i
+            denominator = np.sqrt((v_i - a_i * a_i) + epsilon)
+        else:
+            denominator = np.sqrt(v_i + epsilon)
+        increment = (g * learning_rate) / denominator
+        if with_momentum:
+            increment = momentum_slot[i] * momentum + increment
+            momentum_slot[i] = increment
+        var[i] -= increment
+
+
 def nonfinite_kernel(bits, exponent):
     """True when a float buffer, read as same-width integers ``bits``, holds NaN or infinity
     (all ``exponent`` bits set). Integer max vectorizes; a float reduction would not."""
@@ -103,8 +184,10 @@ def has_nonfinite(values):
     return check(values.view(exponent.dtype), exponent)
 
 
-_KERNELS = {"adam": adam_kernel, "sgd": sgd_kernel, "momentum": momentum_kernel,
-            "nesterov": nesterov_kernel, "rmsprop": rmsprop_kernel,
+_KERNELS = {"adam": adam_kernel, "amsgrad": amsgrad_kernel, "nadam": nadam_kernel,
+            "adamax": adamax_kernel, "adagrad": adagrad_kernel, "adadelta": adadelta_kernel,
+            "sgd": sgd_kernel, "momentum": momentum_kernel, "nesterov": nesterov_kernel,
+            "rmsprop": rmsprop_kernel, "rmsprop_full": rmsprop_full_kernel,
             "nonfinite": nonfinite_kernel}
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tinykeras.optimizers import fused
 from tinykeras.optimizers.base import Optimizer
 from tinykeras.optimizers.flat import rounded, scalar_variable
 
@@ -78,6 +79,11 @@ class Nadam(Optimizer):
         one_minus_beta_1, one_minus_beta_2, c_m, c_g, correction, epsilon = seg.consts(
             1 - self.beta_1, 1 - self.beta_2, c_m, c_g, 1 - beta_2**t, self.epsilon
         )
+        kernel = fused.kernel("nadam", variable, gradient, m, v)
+        if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
+            kernel(variable, gradient, m, v, one_minus_beta_1[()], one_minus_beta_2[()],
+                   c_m[()], c_g[()], correction[()], epsilon[()])
+            return
         np.subtract(gradient, m, out=tmp)
         tmp *= one_minus_beta_1
         m += tmp

@@ -53,12 +53,20 @@ class RMSprop(Optimizer):
         seg = self._segment(variable)
         velocity = seg.slots["velocity"]
         if not self.centered and self.momentum == 0:
+            slots = ()
             kernel = fused.kernel("rmsprop", variable, gradient, velocity)
-            if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
-                scalar = variable.dtype.type
-                kernel(variable, gradient, velocity, scalar(self.rho), scalar(1 - self.rho),
-                       scalar(self.epsilon), scalar(learning_rate))
-                return
+        else:  # the slots a form does not use are passed as any array of the right size
+            slots = (seg.slots.get("average_gradient", velocity),
+                     seg.slots.get("momentum", velocity))
+            kernel = fused.kernel("rmsprop_full", variable, gradient, velocity, *slots)
+        if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
+            scalar = variable.dtype.type
+            consts = (scalar(self.rho), scalar(1 - self.rho), scalar(self.epsilon),
+                      scalar(learning_rate))
+            if slots:
+                consts += (scalar(self.momentum), self.centered, self.momentum > 0)
+            kernel(variable, gradient, velocity, *slots, *consts)
+            return
         tmp, denom = seg.scratch
         rho, one_minus_rho, epsilon, lr, momentum = seg.consts(
             self.rho, 1 - self.rho, self.epsilon, learning_rate, self.momentum

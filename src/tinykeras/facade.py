@@ -21,6 +21,7 @@ import numpy as np
 from tinykeras import __version__, activations
 from tinykeras import ops as keras_ops
 from tinykeras.autodiff import ops
+from tinykeras.autodiff import reduce_ops as _reduce_ops
 from tinykeras.autodiff.tensor import Tensor, wrap
 from tinykeras.backend import floatx, global_rng, set_random_seed, standardize_dtype
 from tinykeras.errors import InvalidArgumentError
@@ -270,8 +271,21 @@ def _axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-reduce_sum = _reduction(ops.sum, "Sum over ``axis`` (all axes by default).")
-reduce_mean = _reduction(ops.mean, "Mean over ``axis`` (all axes by default).")
+def _mean(x, axis=None, keepdims=False):
+    """TensorFlow's mean: of integers an integer (the sum divided by the count, truncated,
+    as TensorFlow divides integers), of floats the float mean."""
+    if x.value.dtype.kind in "iub":
+        total = _reduce_ops.sum(x, axis=axis, keepdims=keepdims).value
+        count = x.value.size // builtins.max(total.size, 1)
+        return wrap((np.sign(total) * (np.abs(total) // builtins.max(count, 1))).astype(
+            total.dtype if x.value.dtype.kind != "b" else np.int32))
+    return ops.mean(x, axis=axis, keepdims=keepdims)
+
+
+# Sums keep small integer types (int32 sums to int32, as in TensorFlow; NumPy's own sum
+# would widen it to int64).
+reduce_sum = _reduction(_reduce_ops.sum, "Sum over ``axis`` (all axes by default).")
+reduce_mean = _reduction(_mean, "Mean over ``axis`` (all axes by default).")
 reduce_max = _reduction(ops.max, "Maximum over ``axis``; the gradient goes to the maxima.")
 reduce_min = _reduction(ops.min, "Minimum over ``axis``; the gradient goes to the minima.")
 reduce_logsumexp = _reduction(ops.logsumexp, "``log(sum(exp(x)))`` over ``axis``, stably.")

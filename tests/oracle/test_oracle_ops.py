@@ -3,6 +3,7 @@ of ``tests/ops_cases.py``, and gradients in float64 for every differentiable one
 JAX, ``jax.grad``, as the reference)."""
 
 import sys
+import traceback
 from pathlib import Path
 
 import jax
@@ -14,7 +15,7 @@ from harness import keras_value_and_grad
 import tinykeras as tk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ops_cases import CASES  # noqa: E402
+from ops_cases import CASES, case_code_takes_lists  # noqa: E402
 from test_ops_gradients import leaves, weights_for  # noqa: E402
 
 VALUE_RTOL = 2e-5   # float32: a few ulps through transcendental functions and reductions
@@ -138,3 +139,76 @@ def test_dtype_promotion_matches_keras(first):
         with jax.enable_x64("float64" in (first, second)):
             want = keras.backend.standardize_dtype(keras.ops.add(a, b).dtype)
         assert got == want, f"add({first}, {second}): {got}, Keras {want}"
+
+
+def _python(a, scalar=False):
+    """An argument as Python numbers: a nested list of its (float32) values, or its first."""
+    a = np.asarray(a)
+    a = a.astype(np.float32) if a.dtype.kind == "f" else a
+    return a.flat[0].item() if scalar else a.tolist()
+
+
+def _keras_dtypes(case, args):
+    """Keras's result dtypes for ``args`` (x64 off, as Keras on JAX runs by default), or
+    None where Keras refuses them (a list where it wants an array, a scalar where a matrix)."""
+    try:
+        with jax.enable_x64(False):
+            return [_dtype_name(t) for t in leaves(case.fn(keras.ops, *args))]
+    except Exception:  # noqa: BLE001 - Keras itself refusing these arguments
+        return None
+
+
+# Keras's arctan2, logaddexp and logaddexp2 convert a Python number to a float32 tensor
+# before promoting, so beside float16 it is no longer weak (add and the rest keep float16);
+# tinykeras keeps the weak rule for these too.
+_STRONG_NUMBER_IN_KERAS = {"arctan2", "logaddexp", "logaddexp2"}
+PYTHON_CASES = [c for c in ORACLE_CASES if c.dtype and not c.tags.get("x64")
+                and any(isinstance(a, np.ndarray) for a in c.args)
+                and case_code_takes_lists(c, tk.ops)]  # not cholesky's ``a.shape``...
+
+
+@pytest.mark.parametrize("case", PYTHON_CASES, ids=[c.id for c in PYTHON_CASES])
+def test_python_numbers_and_lists_give_kerass_dtypes(case):
+    # Every case again with its arrays given as Python lists, then as Python numbers (where
+    # Keras takes them), then with the first array kept (float32, float16) and the others
+    # as Python numbers: the result dtypes are Keras's (floatx, int32, the array's dtype).
+    arrays = [i for i, a in enumerate(case.args) if isinstance(a, np.ndarray)]
+    variants = {
+        "lists": [_python(a) if i in arrays else a for i, a in enumerate(case.args)],
+        "numbers": [_python(a, True) if i in arrays else a for i, a in enumerate(case.args)],
+    }
+    for half in ("float32", "float16"):
+        if len(arrays) > 1:
+            first = np.asarray(case.args[arrays[0]])
+            variants[f"{half} array and numbers"] = [
+                (first.astype(half) if first.dtype.kind == "f" else first) if i == arrays[0]
+                else _python(a, True) if i in arrays else a for i, a in enumerate(case.args)]
+    compared = 0
+    for label, args in variants.items():
+        theirs = _keras_dtypes(case, args)
+        if theirs is None and label == "lists":
+            # Keras refuses the lists themselves here (JAX wants arrays; the op reads
+            # ``.shape``): our op on a list must give what Keras gives on the tensor its
+            # convert_to_tensor makes of that list.
+            with jax.enable_x64(False):
+                converted = [keras.ops.convert_to_tensor(a) if i in arrays else a
+                             for i, a in enumerate(args)]
+            theirs = _keras_dtypes(case, converted)
+        if theirs is None:
+            continue
+        try:
+            ours = [_dtype_name(t) for t in leaves(case.fn(tk.ops, *args))]
+        except (TypeError, AttributeError) as exc:
+            if "tinykeras" in traceback.extract_tb(exc.__traceback__)[-1].filename:
+                raise
+            continue  # the case's own code needs arrays (``a > 0``, ``a.shape``)
+        except tk.errors.InvalidArgumentError:
+            if label == "lists":
+                raise
+            continue  # a number where an index array was (JAX clamps it, NumPy refuses)
+        if label.startswith("float16") and case.name in _STRONG_NUMBER_IN_KERAS:
+            assert ours == ["float16"] and theirs == ["float32"], (ours, theirs)
+        else:
+            assert ours == theirs, f"{case.name} with {label}: {ours}, Keras {theirs}"
+        compared += 1
+    assert compared, f"{case.name}: Keras took none of the variants"

@@ -11,7 +11,7 @@ import numpy as np
 
 from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff.core import op, wrap
-from tinykeras.autodiff.dtypes import as_dtype, dense_only, raw
+from tinykeras.autodiff.dtypes import as_dtype, dense_only, keras_arguments, keras_array, raw
 from tinykeras.autodiff.tape import GradientTape
 from tinykeras.autodiff.tensor import Tensor
 from tinykeras.errors import InvalidArgumentError
@@ -48,7 +48,17 @@ def _stack(structures):
 
 
 def _tensor(x):
-    return x if isinstance(x, Tensor) else wrap(np.asarray(x))
+    """``x`` as a Tensor; Python numbers in Keras's dtypes (floats floatx, ints int32)."""
+    return x if isinstance(x, Tensor) else wrap(np.asarray(keras_array(x)))
+
+
+def _numbers_to_tensors(structure):
+    """``structure`` with its Python-number leaves made tensors, as Keras converts the loop
+    variables of ``while_loop`` (and JAX the carry of ``fori_loop``): a loop started from
+    ``0.5`` runs and ends in floatx, not in Python floats (float64 once NumPy sees them)."""
+    leaves = [_tensor(leaf) if isinstance(leaf, (bool, int, float)) else leaf
+              for leaf in _flatten(structure)]
+    return _unflatten(structure, leaves)
 
 
 def _slices(xs, length):
@@ -76,7 +86,7 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
     """Run ``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)`` (at most
     ``maximum_iterations`` times)."""
     is_tuple = isinstance(loop_vars, (list, tuple))
-    state = tuple(loop_vars) if is_tuple else (loop_vars,)
+    state = _numbers_to_tensors(tuple(loop_vars) if is_tuple else (loop_vars,))
     steps = 0
     while bool(raw(cond(*state))):
         if maximum_iterations is not None and steps >= maximum_iterations:
@@ -89,7 +99,7 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
 
 def fori_loop(lower, upper, body_fun, init_val):
     """Run ``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``."""
-    val = init_val
+    val = _numbers_to_tensors(init_val)
     for i in range(int(raw(lower)), int(raw(upper))):
         val = body_fun(i, val)
     return val
@@ -144,6 +154,13 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
 
     def wrapped(*args):
         vec = [i for i in range(len(args)) if i not in excluded]
+        args = list(args)  # Python numbers and lists as the ops take them (floatx, int32)
+        for i, a in zip(vec, keras_arguments([args[i] for i in vec])):
+            args[i] = a
+        # A weak Python number left beside the tensors goes to every call as it is (it has
+        # no axes to broadcast), so it takes their dtype there: f(float16, 2.0) is float16.
+        if signature is None:  # (with one, the core ranks follow the arguments' order)
+            vec = [i for i in vec if not isinstance(args[i], (bool, int, float))]
         rk = ranks if signature is not None else [0] * len(args)
         shapes = [np.shape(raw(args[i]))[:np.ndim(raw(args[i])) - rk[j]] for j, i in
                   enumerate(vec)]
@@ -197,7 +214,8 @@ def custom_gradient(f):
 
             return np.asarray(raw(y)), vjp
 
-        return core(*args)
+        # Python numbers and lists in Keras's dtypes (floatx, int32), as the ops take them.
+        return core(*keras_arguments(args))
 
     wrapper.__name__ = getattr(f, "__name__", "custom_gradient")
     wrapper.__doc__ = f.__doc__

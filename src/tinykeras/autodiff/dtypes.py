@@ -56,6 +56,60 @@ def result_type(*args) -> str:
     return out.name
 
 
+def keras_arguments(values) -> list:
+    """The tensor arguments of one op call, ``values``, with their Python numbers and lists
+    converted as Keras converts them (``keras_array``). A list is always converted: it is a
+    tensor of its own dtype. A Python number next to a tensor, an array or a list is "weak":
+    it takes their dtype (``ops.add(x_float16, 1.5)`` stays float16), which the ops' own
+    promotion does, so it stays a number. Where every argument is a Python number, the first
+    becomes an array and the rest stay weak: ``ops.abs(-2.0)`` and ``ops.clip(0.5, 0, 1)``
+    are floatx, and ``ops.add(1, 2.5)`` too, as Keras's promotion of weak types gives."""
+    first = bool(values) and all(_python_kind(v) and not isinstance(v, (list, tuple))
+                                 for v in values)
+    return [keras_array(v) if isinstance(v, (list, tuple)) or (first and k == 0) else v
+            for k, v in enumerate(values)]
+
+
+def keras_array(value):
+    """``value`` as Keras's ``convert_to_tensor`` makes it when it is Python numbers (a
+    number or a nested list of them): floats floatx, ints int32 (int64 when one does not
+    fit, where Keras would overflow), bools bool; anything else unchanged. A ragged list
+    (the ``xs`` of ``concatenate``) is converted item by item."""
+    if isinstance(value, (bool, int, float)):
+        kind = _python_kind(value)
+    elif isinstance(value, (list, tuple)):
+        kind = _python_kind(value)
+        if kind is None:  # tensors or arrays inside: convert the Python lists among them
+            items = [keras_array(v) if isinstance(v, (list, tuple)) else v for v in value]
+            if all(a is b for a, b in zip(items, value)):
+                return value
+            return type(value)(items) if isinstance(value, list) else tuple(items)
+    else:
+        return value
+    if kind is None:
+        return value
+    try:
+        arr = np.asarray(value)
+    except (ValueError, OverflowError):  # ragged: each item is a tensor of its own
+        return type(value)(keras_array(v) for v in value)
+    if arr.dtype == np.float64:
+        return arr.astype(floatx())
+    if arr.dtype == np.int64 and (arr.size == 0 or (
+            arr.min() >= np.iinfo(np.int32).min and arr.max() <= np.iinfo(np.int32).max)):
+        return arr.astype(np.int32)
+    return arr
+
+
+def _python_kind(value):
+    """True when ``value`` is a Python bool/int/float or a (nested, possibly empty) list of
+    them, else None."""
+    if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+        return True
+    if isinstance(value, (list, tuple)):
+        return True if all(_python_kind(v) for v in value) else None
+    return None
+
+
 def promote(*args, dtype=None):
     """Return ``args`` cast to their Keras result type (or ``dtype``): Tensors stay Tensors
     (casts keep the gradient), everything else becomes an array."""

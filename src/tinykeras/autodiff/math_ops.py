@@ -517,14 +517,37 @@ def _raw_key(key):
     return _raw(key)
 
 
+def _same_kind(tensor, other) -> bool:
+    """Whether NumPy's own promotion gives Keras's dtype for ``tensor <op> other``: a float
+    tensor with a Python number (weak, it takes the tensor's dtype) or with an operand of
+    its own dtype. The operators' fast path; other pairs go through Keras's promotion."""
+    if tensor.value.dtype.kind == "f" and type(other) in (float, int, bool):
+        return True
+    return isinstance(other, (Tensor, np.ndarray)) and _raw(other).dtype == tensor.value.dtype
+
+
+def _promoting(name):
+    """The Keras-promoting op behind an operator, for mixed operands (an int tensor and a
+    Python float is floatx, a float32 tensor and a list of floats float32: NumPy would make
+    float64 of both; ``int / int`` is floatx)."""
+    from tinykeras.autodiff import elementwise_ops, reduce_ops
+
+    if name == "matmul":
+        return reduce_ops.matmul
+    return getattr(elementwise_ops, {"sub": "subtract", "mul": "multiply",
+                                     "truediv": "divide", "pow": "power"}.get(name, name))
+
+
 def install_operators(cls=Tensor) -> None:
     """Give ``Tensor`` its arithmetic operators and ``.T``, each through the op above (the
     one place they are defined; ``tensor.py`` imports no op module)."""
     binary = {"add": add, "sub": subtract, "mul": multiply, "truediv": divide,
               "matmul": matmul, "pow": power}
     for name, fn in binary.items():
-        setattr(cls, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
-        setattr(cls, f"__r{name}__", lambda self, other, fn=fn: fn(other, self))
+        setattr(cls, f"__{name}__", lambda self, other, fn=fn, name=name:
+                fn(self, other) if _same_kind(self, other) else _promoting(name)(self, other))
+        setattr(cls, f"__r{name}__", lambda self, other, fn=fn, name=name:
+                fn(other, self) if _same_kind(self, other) else _promoting(name)(other, self))
     cls.__neg__ = lambda self: negative(self)
     cls.__abs__ = lambda self: abs(self)
     cls.__getitem__ = lambda self, key: getitem(self, key)

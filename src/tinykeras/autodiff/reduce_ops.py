@@ -515,10 +515,15 @@ def cdist(x1, x2, p=2.0):
 def corrcoef(x):
     """Pearson correlation coefficients between the rows of ``x``."""
     x = to_float(x)
+    single = np.ndim(raw(x)) < 2 or np.shape(raw(x))[0] == 1
+    if np.ndim(raw(x)) < 2:  # one variable: a row, as NumPy and Keras read it
+        x = m.reshape(x, (1, -1))
     centered = m.subtract(x, m.mean(x, axis=-1, keepdims=True))
     cov = m.matmul(centered, m.transpose(centered))
     d = m.sqrt(s.diagonal(cov))
-    return m.divide(m.divide(cov, m.expand_dims(d, 1)), m.expand_dims(d, 0))
+    out = m.divide(m.divide(cov, m.expand_dims(d, 1)), m.expand_dims(d, 0))
+    # One variable gives a scalar (its correlation with itself), as NumPy and Keras give.
+    return m.reshape(out, ()) if single else out
 
 
 # -- counting ------------------------------------------------------------------------------------

@@ -201,14 +201,14 @@ def stack(x, axis=0):
 
 def hstack(xs):
     """Join along axis 1 (axis 0 for 1-D tensors)."""
-    xs = _pieces(xs)
+    xs = [m.reshape(x, (1,)) if np.ndim(raw(x)) == 0 else x for x in _pieces(xs)]  # NumPy's
     return m.concatenate(xs, axis=0 if np.ndim(raw(xs[0])) == 1 else 1)
 
 
 def vstack(xs):
-    """Join along axis 0, treating 1-D tensors as rows."""
+    """Join along axis 0, treating scalars and 1-D tensors as rows."""
     xs = _pieces(xs)
-    return m.concatenate([m.reshape(x, (1, -1)) if np.ndim(raw(x)) == 1 else x for x in xs], 0)
+    return m.concatenate([m.reshape(x, (1, -1)) if np.ndim(raw(x)) < 2 else x for x in xs], 0)
 
 
 def dstack(xs):
@@ -230,6 +230,9 @@ def _atleast_3d(x):
 
 def append(x1, x2, axis=None):
     """Append ``x2`` to ``x1`` along ``axis`` (both flattened if None)."""
+    # Promoted first, so that a Python number takes the tensor's dtype (Keras's weak types:
+    # append(float16, 2.0) is float16); flattened alone, NumPy would make it float64.
+    x1, x2 = promote(x1, x2)
     if axis is None:
         return concatenate([ravel(x1), ravel(x2)])
     return concatenate([x1, x2], axis=axis)
@@ -353,7 +356,9 @@ def sort(x, axis=-1):
 
 def argsort(x, axis=-1):
     """The indices that sort ``x`` along ``axis`` (int32, stable)."""
-    return constant(np.argsort(np.asarray(raw(x)), axis=axis, kind="stable").astype(np.int32))
+    x = np.asarray(raw(x))
+    axis = None if x.ndim == 0 else axis  # a scalar sorts as one element, as in Keras
+    return constant(np.argsort(x, axis=axis, kind="stable").astype(np.int32))
 
 
 def argpartition(x, kth, axis=-1):
@@ -422,7 +427,10 @@ def digitize(x, bins):
 
 def unravel_index(indices, shape):
     """Flat indices to a tuple of coordinate arrays for ``shape``."""
-    return tuple(constant(i) for i in np.unravel_index(raw(indices), tuple(shape)))
+    indices = np.asarray(raw(indices))
+    # In the indices' dtype, as Keras gives them (NumPy's own are intp: int64).
+    return tuple(constant(i.astype(indices.dtype, copy=False))
+                 for i in np.unravel_index(indices, tuple(shape)))
 
 
 def unique(x, sorted=True, return_inverse=False, return_counts=False, axis=None,  # noqa: A002

@@ -1,13 +1,15 @@
 """The ``keras.ops`` names tinykeras leaves out on purpose, and why: each is a function that
 raises ``NotImplementedError`` saying so, so that a pasted guide fails with a clear message.
-Also the guard every public op goes through: NumPy's and Python's own refusals of bad
-arguments become tinykeras errors that name the op and what it was given."""
+Also the guard every public op goes through: Python numbers and lists given as tensors become
+arrays of Keras's dtypes, and NumPy's and Python's own refusals of bad arguments become
+tinykeras errors that name the op and what it was given."""
 
 import functools
 import inspect
 
 import numpy as np
 
+from tinykeras.autodiff.dtypes import keras_arguments
 from tinykeras.autodiff.tensor import Tensor, check_numeric_input
 from tinykeras.errors import (
     InvalidArgumentError,
@@ -59,12 +61,15 @@ def _refusing(name: str, fn, prefix: str = "ops"):
     through unchanged: they are the user's own."""
 
     tensors = None if name in _ANY_OBJECT else _tensor_parameters(fn)
+    dtype_at = _dtype_parameter(fn)
     who = f"{prefix}.{name}"
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
         if tensors is not None:
             _check_tensor_arguments(who, tensors, args, kwargs)
+            if not _asks_dtype(dtype_at, args, kwargs):
+                args, kwargs = _python_to_arrays(tensors, args, kwargs)
         try:
             out = fn(*args, **kwargs)
         except TinykerasError:
@@ -156,6 +161,58 @@ def _check_tensor_arguments(who, tensors, args, kwargs) -> None:
         required = keywords.get(name)
         if required is not None and (value is not None or required):
             check_numeric_input(value, name, who)
+
+
+def _dtype_parameter(fn):
+    """``(position, names)`` of the parameters of ``fn`` that choose the result's dtype
+    (``dtype``, and the facade's ``dtype_hint``), or None when it has none."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    names = [p.name for p in params if p.name in ("dtype", "dtype_hint")]
+    if not names:
+        return None
+    positions = [i for i, p in enumerate(params) if p.name in names and
+                 p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return positions, names
+
+
+def _asks_dtype(dtype_at, args, kwargs) -> bool:
+    """Whether this call names a dtype: then the op converts the Python numbers to it itself
+    (``convert_to_tensor([0.1], dtype="float64")`` must not round 0.1 through float32 first)."""
+    if dtype_at is None:
+        return False
+    positions, names = dtype_at
+    return any(i < len(args) and args[i] is not None for i in positions) or \
+        any(kwargs.get(n) is not None for n in names)
+
+
+def _python_to_arrays(tensors, args, kwargs):
+    """``args`` and ``kwargs`` with the Python numbers and lists given as tensors converted
+    as Keras converts them (``keras_arguments``: ``ops.sum([1.0, 2.0])`` is floatx, where
+    NumPy alone would make float64 of the list)."""
+    positional, rest, keywords = tensors
+    where, values = [], []  # position or keyword, and value, of every tensor argument given
+    for i, value in enumerate(args):
+        if value is not None and (positional[i] is not None if i < len(positional)
+                                  else rest is not None):
+            where.append(i)
+            values.append(value)
+    for key, value in kwargs.items():
+        if value is not None and key in keywords:
+            where.append(key)
+            values.append(value)
+    if not any(isinstance(v, (list, tuple, bool, int, float)) for v in values):
+        return args, kwargs  # the common case: tensors and arrays only
+    args, kwargs = list(args), dict(kwargs)
+    for at, value, converted in zip(where, values, keras_arguments(values)):
+        if converted is not value:
+            if isinstance(at, int):
+                args[at] = converted
+            else:
+                kwargs[at] = converted
+    return tuple(args), kwargs
 
 
 def _show(value) -> str:

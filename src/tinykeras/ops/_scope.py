@@ -66,12 +66,13 @@ def _refusing(name: str, fn, prefix: str = "ops"):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
+        converted = args, kwargs
         if tensors is not None:
             _check_tensor_arguments(who, tensors, args, kwargs)
             if not _asks_dtype(dtype_at, args, kwargs):
-                args, kwargs = _python_to_arrays(tensors, args, kwargs)
+                converted = _python_to_arrays(tensors, args, kwargs)
         try:
-            out = fn(*args, **kwargs)
+            out = fn(*converted[0], **converted[1])  # messages show the arguments as given
         except TinykerasError:
             raise
         except (ValueError, TypeError, IndexError, ZeroDivisionError, AttributeError) as exc:

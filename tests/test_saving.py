@@ -519,3 +519,31 @@ def test_a_model_compiled_per_output_saves_and_loads_compiled(tmp_path, compile_
     config = loaded.get_compile_config()
     assert type(config["loss"]) is type(compile_kwargs["loss"])
     assert type(config["metrics"]) is type(compile_kwargs["metrics"])
+
+
+@pytest.mark.parametrize("loss", ["mse", "mean_squared_error", "mae", "binary_crossentropy",
+                                  "MeanSquaredError"])
+def test_a_loss_compiled_by_name_keeps_its_name_after_loading(tmp_path, loss):
+    # Keras 3 keeps the string given to compile (model.loss == "mse" after load_model of a
+    # .keras file); a legacy .h5 file gives the function, as Keras's legacy loader does.
+    model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(1)])
+    model.compile(optimizer="adam", loss=loss)
+    model.save(tmp_path / "m.keras")
+    loaded = tk.models.load_model(tmp_path / "m.keras")
+    assert loaded.loss == loss
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+    assert np.isclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0))
+    if loss != "MeanSquaredError":
+        model.save(tmp_path / "m.h5")
+        assert callable(tk.models.load_model(tmp_path / "m.h5").loss)
+
+
+def test_a_loss_object_or_function_comes_back_as_one(tmp_path):
+    for loss in (tk.losses.MeanSquaredError(), tk.losses.BinaryCrossentropy(from_logits=True),
+                 tk.losses.mean_squared_error):
+        model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(1)])
+        model.compile(optimizer="adam", loss=loss)
+        model.save(tmp_path / "m.keras")
+        loaded = tk.models.load_model(tmp_path / "m.keras").loss
+        assert type(loaded) is type(loss)
+        assert getattr(loaded, "from_logits", None) == getattr(loss, "from_logits", None)

@@ -416,3 +416,37 @@ def test_multi_output_compile_configs_both_ways(tmp_path, outputs, compile_kind,
         compare(after[key], before[key], section="saving", item=f"{outputs} outputs",
                 where=f"{direction}, {compile_kind}: evaluate {key}", dtype="float32",
                 rtol=1e-5)
+
+
+def _loss_kind(loss):
+    """What ``model.loss`` is after loading, comparably across the two libraries: the name
+    given to compile, a Loss class with its from_logits, or a function by name."""
+    if isinstance(loss, str):
+        return ("name", loss)
+    if callable(loss) and not hasattr(loss, "get_config"):
+        return ("function", loss.__name__)
+    return ("Loss", type(loss).__name__, getattr(loss, "from_logits", None))
+
+
+@pytest.mark.parametrize("loss", ["mse", "mean_squared_error", "mae", "binary_crossentropy",
+                                  "MeanSquaredError()", "BinaryCrossentropy(from_logits=True)",
+                                  "mean_squared_error function"])
+def test_model_loss_after_loading_is_kerass(tmp_path, loss):
+    def make(lib):
+        if loss.endswith(" function"):
+            return getattr(lib.losses, loss.split()[0])
+        if loss.endswith(")"):
+            name, args = loss[:-1].split("(")
+            return getattr(lib.losses, name)(**({"from_logits": True} if args else {}))
+        return loss
+
+    for lib, name in ((keras, "k"), (tk, "t")):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)])
+        model.compile(optimizer="adam", loss=make(lib))
+        model.save(tmp_path / f"{name}.keras")
+    # Keras's file and ours, each loaded by both: model.loss is what Keras's own round trip
+    # of its own file gives ("mse" stays "mse", a Loss a Loss, a function the function).
+    want = _loss_kind(keras.saving.load_model(tmp_path / "k.keras").loss)
+    assert _loss_kind(tk.models.load_model(tmp_path / "k.keras").loss) == want
+    assert _loss_kind(tk.models.load_model(tmp_path / "t.keras").loss) == want
+    assert _loss_kind(keras.saving.load_model(tmp_path / "t.keras").loss) == want

@@ -38,8 +38,13 @@ def serialize_compile_config(model) -> dict | None:
             return {k: one_loss(v) for k, v in loss.items()}
         if isinstance(loss, (list, tuple)):
             return [one_loss(v) for v in loss]
-        return loss if loss is None or isinstance(loss, str) else (
-            losses.serialize(loss) if isinstance(loss, losses.Loss) else _function_name(loss))
+        if loss is None or isinstance(loss, str):
+            return loss  # a name stays a name, and loads as one
+        if isinstance(loss, losses.Loss):
+            return losses.serialize(loss)
+        # A function as Keras 3 writes one, so that it loads as the function, not its name.
+        return {"module": "builtins", "class_name": "function",
+                "config": _function_name(loss), "registered_name": "function"}
 
     loss = one_loss(args.get("loss"))
     jit = args.get("jit_compile", "auto")
@@ -67,10 +72,12 @@ def _function_name(fn) -> str:
 
 
 def compile_args(config: dict, custom_objects: dict | None = None,
-                 several_outputs: bool = False) -> dict:
+                 several_outputs: bool = False, legacy: bool = False) -> dict:
     """Return ``model.compile`` keyword arguments from a ``compile_config`` (Keras 3) or a
-    ``training_config`` (legacy ``.h5``, optimizer under ``optimizer_config``). For a model
-    with ``several_outputs``, losses and metrics per output keep their dict or list."""
+    ``training_config`` (``legacy`` ``.h5``, optimizer under ``optimizer_config``). For a
+    model with ``several_outputs``, losses and metrics per output keep their dict or list.
+    A built-in loss by name stays that name (``model.loss == "mse"`` after loading, as in
+    Keras 3); from a legacy file it becomes the function, as Keras's legacy loader gives."""
     from tinykeras import losses, metrics, optimizers
 
     if not isinstance(config, dict):
@@ -138,7 +145,8 @@ def compile_args(config: dict, custom_objects: dict | None = None,
     def one_loss(loss_cfg):
         if isinstance(loss_cfg, str):
             try:
-                return losses.get(loss_cfg)
+                loss = losses.get(loss_cfg)  # also checks that the name is known
+                return loss if legacy else loss_cfg
             except ValueError:
                 return deserialize_object(loss_cfg, losses.ALL_OBJECTS, "loss",
                                           custom_objects=custom_objects)

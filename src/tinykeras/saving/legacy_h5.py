@@ -182,7 +182,8 @@ def load_legacy_h5(filepath, custom_objects=None, compile=True):
                           "was *not* compiled. Compile it manually.", stacklevel=3)
         if compile and training is not None:
             training = parse_json(training, f"{source}: training_config")
-            model.compile(**compile_args(training, custom_objects, several_outputs(model)))
+            model.compile(**compile_args(training, custom_objects, several_outputs(model),
+                                         legacy=True))
             if "optimizer_weights" in f:
                 _load_legacy_optimizer(model, f, source)
             state = _attr_text(f.attrs.get("tinykeras_rng_state"), source, "tinykeras_rng_state")

@@ -521,9 +521,15 @@ def _same_kind(tensor, other) -> bool:
     """Whether NumPy's own promotion gives Keras's dtype for ``tensor <op> other``: a float
     tensor with a Python number (weak, it takes the tensor's dtype) or with an operand of
     its own dtype. The operators' fast path; other pairs go through Keras's promotion."""
-    if tensor.value.dtype.kind == "f" and type(other) in (float, int, bool):
-        return True
-    return isinstance(other, (Tensor, np.ndarray)) and _raw(other).dtype == tensor.value.dtype
+    dtype = tensor.value.dtype
+    if isinstance(other, Tensor):
+        other = other.value
+    elif type(other) in _NUMBERS:
+        return dtype.kind == "f"
+    return isinstance(other, np.ndarray) and (other.dtype is dtype or other.dtype == dtype)
+
+
+_NUMBERS = frozenset({float, int, bool})
 
 
 def _promoting(name):

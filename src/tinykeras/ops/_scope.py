@@ -69,7 +69,16 @@ def _refusing(name: str, fn, prefix: str = "ops"):
         converted = args, kwargs
         if tensors is not None:
             _check_tensor_arguments(who, tensors, args, kwargs)
-            if not _asks_dtype(dtype_at, args, kwargs):
+            # Only calls with a Python number or list look further (most calls pass tensors
+            # and arrays, and options by keyword: those cost one scan).
+            for v in args:
+                if type(v) in _PYTHON:
+                    break
+            else:
+                v = None if not kwargs else next(
+                    (k for k, v in kwargs.items() if type(v) in _PYTHON and k in tensors[2]),
+                    None)
+            if v is not None and not _asks_dtype(dtype_at, args, kwargs):
                 converted = _python_to_arrays(tensors, args, kwargs)
         try:
             out = fn(*converted[0], **converted[1])  # messages show the arguments as given
@@ -162,6 +171,9 @@ def _check_tensor_arguments(who, tensors, args, kwargs) -> None:
         required = keywords.get(name)
         if required is not None and (value is not None or required):
             check_numeric_input(value, name, who)
+
+
+_PYTHON = frozenset({bool, int, float, list, tuple})
 
 
 def _dtype_parameter(fn):

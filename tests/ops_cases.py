@@ -473,7 +473,7 @@ for _n in ("real", "conj", "conjugate"):
     case(_n, lambda o, a, n=_n: _op(n)(o, a), X, grad=(0,))
 case("imag", lambda o, a: o.imag(o.view_as_complex(o.convert_to_tensor(a))), X[:, :2].copy(),
      dtype=False)
-case("angle", lambda o, a: o.angle(a), X, dtype=False)
+case("angle", lambda o, a: o.angle(a), X)
 case("view_as_real", lambda o, a: o.view_as_real(o.view_as_complex(a)), X[:, :2], dtype=False)
 case("view_as_complex", lambda o, a: o.real(o.view_as_complex(a)), X[:, :2], dtype=False)
 case("view", lambda o, a: o.view(a, "int32"), X.astype(np.float32))

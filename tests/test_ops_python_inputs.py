@@ -152,3 +152,20 @@ def test_tensor_operators_promote_as_keras():
     with tk.GradientTape() as tape:
         y = ops.sum(w * [2.0, 3.0] + ints)
     assert tape.gradient(y, w).numpy().tolist() == [2.0, 3.0]
+
+
+def test_integer_arrays_give_kerass_32_bit_types_not_numpys_64():
+    ints = np.array([[1, 2], [3, 4]], dtype=np.int32)
+    assert ops.prod(ints).dtype == "int32" and ops.nanprod(ints).dtype == "int32"
+    assert ops.vdot(ints, ints).dtype == "int32"
+    assert ops.clip(ints, -0.5, 0.7).dtype == "float32"
+    assert ops.clip(np.array([True, False]), 0, 1).dtype == "int32"
+    assert ops.nanmean(ints).dtype == "float32"
+    assert ops.nansum(np.array([1], np.int8)).dtype == "int32"
+    assert ops.nanmax(ints).dtype == "int32" and ops.nancumsum(ints).dtype == "int32"
+    assert ops.trapezoid(np.ones(3, "float32"), x=np.arange(3)).dtype == "float32"
+    assert ops.angle(ints).dtype == "float32"
+    assert ops.view(ints).dtype == "int32"  # no dtype: as it is
+    w, v = ops.eig(np.diag([1.0, 2.0]).astype("float32"))  # real eigenvalues, still complex
+    assert (w.dtype, v.dtype) == ("complex64", "complex64")
+    assert ops.prod(np.array([2.0, 3.0], "float32")).dtype == "float32"

@@ -9,7 +9,15 @@ import numpy as np
 
 from tinykeras.autodiff import math_ops as m
 from tinykeras.autodiff.core import op, unbroadcast
-from tinykeras.autodiff.dtypes import named, nondiff, promote, raw, result_type, to_float
+from tinykeras.autodiff.dtypes import (
+    float_of,
+    named,
+    nondiff,
+    promote,
+    raw,
+    result_type,
+    to_float,
+)
 from tinykeras.autodiff.nn_ops import ELEMENTWISE
 
 _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
@@ -332,7 +340,9 @@ def conj(x):
 
 conjugate = conj
 imag = nondiff(np.imag, "The imaginary part (zeros for real input).")
-angle = nondiff(np.angle, "The complex argument, in radians (0 or pi for real input).")
+angle = named(nondiff(lambda a: np.angle(a if a.dtype.kind in "fc" else a.astype(float_of(a)))),
+              "angle", "The complex argument, in radians (0 or pi for real input; integers in "
+              "floatx).")
 
 
 def polar(abs_, angle):
@@ -354,4 +364,5 @@ def view_as_complex(x):
 
 def view(x, dtype=None):
     """The same bytes reinterpreted as ``dtype`` (no gradient)."""
-    return nondiff(lambda a: np.ascontiguousarray(a).view(np.dtype(dtype)))(x)
+    return nondiff(lambda a: np.ascontiguousarray(a).view(
+        a.dtype if dtype is None else np.dtype(dtype)))(x)  # None: as it is, not float64

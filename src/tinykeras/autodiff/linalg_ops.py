@@ -240,8 +240,11 @@ def eigh(x):
 
 def eig(x):
     """Eigenvalues and eigenvectors of a general square matrix (complex; no gradient)."""
-    w, v = np.linalg.eig(np.asarray(raw(x)))
-    return constant(w), constant(v)
+    a = np.asarray(raw(to_float(x)))
+    w, v = np.linalg.eig(a)
+    # Complex always, as in Keras: NumPy gives real arrays when every eigenvalue is real.
+    kind = np.result_type(a.dtype, np.complex64)
+    return constant(w.astype(kind, copy=False)), constant(v.astype(kind, copy=False))
 
 
 def pinv(x, rcond=1e-15, hermitian=False):

@@ -149,6 +149,11 @@ def where(condition, x1, x2):
 def clip(x, x_min, x_max):
     """Clip ``x`` to ``[x_min, x_max]``; the gradient passes only inside the interval."""
     out = np.clip(x, x_min, x_max)
+    if out.dtype != np.asarray(x).dtype:
+        # NumPy's promotion (int32 with a Python float is float64): Keras's instead, floatx.
+        from tinykeras.autodiff.dtypes import result_type
+
+        out = out.astype(result_type(x, x_min, x_max), copy=False)
 
     def vjp(g, needs):
         inside = np.logical_and(np.greater_equal(x, x_min), np.less_equal(x, x_max))

@@ -97,12 +97,17 @@ def average(x, axis=None, weights=None):
     return m.divide(num, den)
 
 
-@op
 def prod(x, axis=None, keepdims=False, dtype=None):
-    """Product over ``axis``; the gradient is exact also where entries are zero."""
+    """Product over ``axis``; the gradient is exact also where entries are zero. Bools and
+    small integers multiply as int32, as Keras's sums (NumPy would give int64)."""
+    return _in_sum_dtype(_prod, x, dtype, axis=_axis(axis), keepdims=keepdims)
+
+
+@op
+def _prod(x, axis=None, keepdims=False):
     arr = np.asarray(x)
-    ax = _axis(axis)
-    out = np.prod(arr, axis=ax, keepdims=keepdims, dtype=dtype)
+    ax = axis
+    out = np.prod(arr, axis=ax, keepdims=keepdims)
 
     def vjp(g, needs):
         # d prod / d x_i = product of the others: exclusive products from the left and right,
@@ -193,6 +198,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
                            s.take(y, np.arange(0, size - 1), axis=axis)), 0.5)
     if x is None:
         return m.multiply(m.sum(mid, axis=axis), np.asarray(dx, raw(y).dtype))
+    x = to_float(x) if raw(y).dtype.kind == "f" and np.asarray(raw(x)).dtype.kind != "f" \
+        else x  # integer sample points: their widths in y's float type
     widths = diff(x, axis=-1 if np.ndim(raw(x)) == 1 else axis)
     if np.ndim(raw(x)) == 1 and np.ndim(raw(y)) > 1:
         shape = [1] * np.ndim(raw(y))
@@ -262,23 +269,30 @@ def median(x, axis=None, keepdims=False):
 
 # -- NaN-ignoring variants: NaN entries are replaced, and get no gradient ------------------------
 def _fill_nan(x, value):
+    if np.asarray(raw(x)).dtype.kind not in "fc":
+        return x  # integers and bools hold no NaN: the nan* ops keep their dtype, as in Keras
     x = to_float(x)
     return m.where(np.isnan(raw(x)), np.asarray(value, raw(x).dtype), x)
 
 
 def nansum(x, axis=None, keepdims=False):
-    """Sum over ``axis``, treating NaN as 0."""
+    """Sum over ``axis``, treating NaN as 0 (integers, which hold no NaN, sum as ``sum``)."""
+    if np.asarray(raw(x)).dtype.kind not in "fc":
+        return sum(x, axis=axis, keepdims=keepdims)
     return m.sum(_fill_nan(x, 0), axis=_axis(axis), keepdims=keepdims)
 
 
 def nanprod(x, axis=None, keepdims=False):
-    """Product over ``axis``, treating NaN as 1."""
+    """Product over ``axis``, treating NaN as 1 (integers multiply as ``prod``)."""
+    if np.asarray(raw(x)).dtype.kind not in "fc":
+        return prod(x, axis=axis, keepdims=keepdims)
     return prod(_fill_nan(x, 1), axis=_axis(axis), keepdims=keepdims)
 
 
 def nanmean(x, axis=None, keepdims=False):
     """Mean over ``axis`` of the non-NaN entries."""
-    count = np.sum(~np.isnan(np.asarray(raw(to_float(x)))), axis=_axis(axis), keepdims=keepdims)
+    x = to_float(x)  # integers average in floatx
+    count = np.sum(~np.isnan(np.asarray(raw(x))), axis=_axis(axis), keepdims=keepdims)
     total = nansum(x, axis, keepdims)
     return m.divide(total, count.astype(raw(total).dtype))
 
@@ -431,7 +445,7 @@ def inner(x1, x2):
 def vdot(x1, x2):
     """The dot product of the flattened ``x1`` and ``x2``."""
     a, b = promote(x1, x2)
-    return m.sum(m.multiply(m.reshape(a, (-1,)), m.reshape(b, (-1,))))
+    return sum(m.multiply(m.reshape(a, (-1,)), m.reshape(b, (-1,))))  # int32 stays int32
 
 
 def dot(x1, x2):

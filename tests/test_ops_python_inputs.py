@@ -169,3 +169,5 @@ def test_integer_arrays_give_kerass_32_bit_types_not_numpys_64():
     w, v = ops.eig(np.diag([1.0, 2.0]).astype("float32"))  # real eigenvalues, still complex
     assert (w.dtype, v.dtype) == ("complex64", "complex64")
     assert ops.prod(np.array([2.0, 3.0], "float32")).dtype == "float32"
+    assert ops.floor(ints).dtype == "float32" and ops.ceil(np.array([True])).dtype == "float32"
+    assert ops.floor(np.array([1.5], "float16")).dtype == "float16"

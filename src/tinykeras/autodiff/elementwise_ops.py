@@ -123,8 +123,12 @@ def absolute(x):
 
 
 fabs = _make_unary("fabs", np.abs, lambda x, y: np.sign(x), "Absolute value, as a float.")
-floor = nondiff(np.floor, "Elementwise floor (no gradient: the result is piecewise constant).")
-ceil = nondiff(np.ceil, "Elementwise ceiling (no gradient).")
+# Integers and bools come back in floatx, as Keras's floor and ceil give them (NumPy keeps
+# integers; bools it refuses).
+floor = named(nondiff(lambda a: np.floor(a if a.dtype.kind in "fc" else a.astype(float_of(a)))),
+              "floor", "Elementwise floor (no gradient: the result is piecewise constant).")
+ceil = named(nondiff(lambda a: np.ceil(a if a.dtype.kind in "fc" else a.astype(float_of(a)))),
+             "ceil", "Elementwise ceiling (no gradient).")
 trunc = nondiff(np.trunc, "Elementwise rounding towards zero (no gradient).")
 sign = nondiff(np.sign, "Elementwise sign: -1, 0 or 1 (no gradient).")
 signbit = nondiff(np.signbit, "Elementwise True where the sign bit is set (also -0.0).")

@@ -171,3 +171,13 @@ def test_integer_arrays_give_kerass_32_bit_types_not_numpys_64():
     assert ops.prod(np.array([2.0, 3.0], "float32")).dtype == "float32"
     assert ops.floor(ints).dtype == "float32" and ops.ceil(np.array([True])).dtype == "float32"
     assert ops.floor(np.array([1.5], "float16")).dtype == "float16"
+
+
+def test_variables_and_tensors_of_python_ints_are_int32():
+    assert tk.Variable(0).dtype == "int32" and tk.Variable([1, 2]).dtype == "int32"
+    assert tk.Tensor([1, 2]).dtype == "int32" and tf.Variable(True).dtype == "bool"
+    assert tk.Variable(np.array([1, 2], np.int64)).dtype == "int64"  # arrays keep theirs
+    assert tk.Variable(2**40).dtype == "int64"  # does not fit int32
+    counter = tf.Variable(0)
+    counter.assign_add(1)
+    assert counter.dtype == "int32" and int(counter) == 1

@@ -45,6 +45,8 @@ class Tensor:
             if not keep and value.dtype == np.float64 and floatx() != "float64":
                 # Python floats become floatx, as in Keras's convert_to_tensor.
                 value = value.astype(floatx())
+            elif not keep and value.dtype == np.int64:
+                value = _python_ints(value)
             elif value.dtype.kind not in _NUMERIC_KINDS:  # object(), [None, 1], text
                 check_numeric_input(value, "value", "Tensor")
         self.value = value
@@ -187,6 +189,8 @@ class Variable(Tensor):
             value = value.astype(standardize_dtype(dtype), copy=False)
         elif value.dtype.kind == "f" and not isinstance(raw, (np.ndarray, np.generic)):
             value = value.astype(floatx(), copy=False)
+        elif value.dtype == np.int64 and not isinstance(raw, (np.ndarray, np.generic)):
+            value = _python_ints(value)  # Variable(0) is int32, as in Keras and TF
         super().__init__(np.array(value, copy=True, order="C"))
         self.trainable = bool(trainable)
         self._rg = self.trainable
@@ -242,6 +246,14 @@ class Variable(Tensor):
 
 _NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: what a tensor may hold
 _NUMERIC = object()  # "nothing wrong found" (None is itself a wrong part)
+
+
+def _python_ints(value: np.ndarray) -> np.ndarray:
+    """An int64 array NumPy made of Python ints, as int32 (Keras's and TF's dtype for them)
+    unless a value does not fit, where int64 stays (Keras would overflow)."""
+    if value.size and (value.min() < -2**31 or value.max() >= 2**31):
+        return value
+    return value.astype(np.int32)
 
 
 def check_numeric_input(value, name, who) -> None:

@@ -38,7 +38,7 @@ def _hard_values(rng, n, dtype):
 OPTIMIZERS = {
     "adam": (lambda: tk.optimizers.Adam(learning_rate=0.01), "adam"),
     "adamw": (lambda: tk.optimizers.AdamW(learning_rate=0.01), "adam"),
-    "amsgrad": (lambda: tk.optimizers.Adam(learning_rate=0.01, amsgrad=True), "amsgrad"),
+    "amsgrad": (lambda: tk.optimizers.Adam(learning_rate=0.01, amsgrad=True), "adam"),
     "nadam": (lambda: tk.optimizers.Nadam(learning_rate=0.01), "nadam"),
     "adamax": (lambda: tk.optimizers.Adamax(learning_rate=0.01), "adamax"),
     "adagrad": (lambda: tk.optimizers.Adagrad(0.1, initial_accumulator_value=0.05), "adagrad"),
@@ -91,7 +91,7 @@ def test_the_python_kernel_is_the_ufunc_update():
     c = [np.float32(x) for x in (0.1, 0.001, 0.003, 1e-7)]
     ref = [a.copy() for a in (var, m, v)]
     with np.errstate(all="ignore"):
-        fused.adam_kernel(var, grad, m, v, *c)
+        fused.adam_kernel(var, grad, m, v, v, *c, False)
         tmp = np.subtract(grad, ref[1]) * c[0]
         ref[1] += tmp
         tmp = (grad * grad - ref[2]) * c[1]

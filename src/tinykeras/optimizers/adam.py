@@ -70,12 +70,12 @@ class Adam(Optimizer):
         t = self._t
         beta_1, beta_2 = rounded(self.beta_1, variable.dtype), rounded(self.beta_2, variable.dtype)
         alpha = learning_rate * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        slots = (m, v, seg.slots["velocity_hat"]) if self.amsgrad else (m, v)
-        kernel = fused.kernel("amsgrad" if self.amsgrad else "adam", variable, gradient, *slots)
+        v_hat = seg.slots["velocity_hat"] if self.amsgrad else v  # v: any array, unused
+        kernel = fused.kernel("adam", variable, gradient, m, v, v_hat)
         if kernel is not None:  # the same arithmetic in one pass (optimizers/fused.py)
             scalar = variable.dtype.type
-            kernel(variable, gradient, *slots, scalar(1 - self.beta_1), scalar(1 - self.beta_2),
-                   scalar(alpha), scalar(self.epsilon))
+            kernel(variable, gradient, m, v, v_hat, scalar(1 - self.beta_1),
+                   scalar(1 - self.beta_2), scalar(alpha), scalar(self.epsilon), self.amsgrad)
             return
         one_minus_beta_1, one_minus_beta_2, epsilon, alpha = seg.consts(
             1 - self.beta_1, 1 - self.beta_2, self.epsilon, alpha

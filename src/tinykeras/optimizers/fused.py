@@ -38,29 +38,21 @@ _DTYPES = (np.dtype("float32"), np.dtype("float64"))
 _state = {"mode": None, "kernels": None, "min_size": 0}
 
 
-def adam_kernel(var, grad, m, v, one_minus_beta_1, one_minus_beta_2, alpha, epsilon):
-    """Adam's update (the epsilon-hat form of ``Adam.update_step``), one element at a time."""
+def adam_kernel(var, grad, m, v, v_hat, one_minus_beta_1, one_minus_beta_2, alpha, epsilon,
+                amsgrad):
+    """Adam's update (the epsilon-hat form of ``Adam.update_step``), one element at a time;
+    with ``amsgrad`` the denominator uses the running maximum ``v_hat`` of v (else ``v_hat``
+    is any array, unused)."""
     for i in range(var.shape[0]):
         g = grad[i]
         m_i = m[i] + (g - m[i]) * one_minus_beta_1
         v_i = v[i] + (g * g - v[i]) * one_minus_beta_2
         m[i] = m_i
         v[i] = v_i
+        if amsgrad:
+            v_i = v_hat[i] if v_hat[i] >= v_i else v_i
+            v_hat[i] = v_i
         var[i] -= (m_i * alpha) / (np.sqrt(v_i) + epsilon)
-
-
-def amsgrad_kernel(var, grad, m, v, v_hat, one_minus_beta_1, one_minus_beta_2, alpha,
-                   epsilon):
-    """Adam with ``amsgrad=True``: the denominator uses the running maximum of v."""
-    for i in range(var.shape[0]):
-        g = grad[i]
-        m_i = m[i] + (g - m[i]) * one_minus_beta_1
-        v_i = v[i] + (g * g - v[i]) * one_minus_beta_2
-        m[i] = m_i
-        v[i] = v_i
-        v_hat_i = v_hat[i] if v_hat[i] >= v_i else v_i
-        v_hat[i] = v_hat_i
-        var[i] -= (m_i * alpha) / (np.sqrt(v_hat_i) + epsilon)
 
 
 def nadam_kernel(var, grad, m, v, one_minus_beta_1, one_minus_beta_2, c_m, c_g, correction,
@@ -184,7 +176,7 @@ def has_nonfinite(values):
     return check(values.view(exponent.dtype), exponent)
 
 
-_KERNELS = {"adam": adam_kernel, "amsgrad": amsgrad_kernel, "nadam": nadam_kernel,
+_KERNELS = {"adam": adam_kernel, "nadam": nadam_kernel,
             "adamax": adamax_kernel, "adagrad": adagrad_kernel, "adadelta": adadelta_kernel,
             "sgd": sgd_kernel, "momentum": momentum_kernel, "nesterov": nesterov_kernel,
             "rmsprop": rmsprop_kernel, "rmsprop_full": rmsprop_full_kernel,

@@ -295,3 +295,20 @@ def test_keras_namespace_mirrors_the_subset():
     assert keras.utils.set_random_seed and keras.ops.matmul and keras.Variable
     assert keras.metrics.BinaryAccuracy and keras.initializers.GlorotUniform
     assert keras.callbacks.History and keras.models.Model and keras.regularizers.L2
+
+
+def test_a_one_element_loss_list_is_the_loss_of_a_one_output_model():
+    # Keras's loss per output: loss=['mse'] on a one-output model trains as loss='mse' and
+    # model.loss keeps the list; a list of another length is refused with the fix.
+    x, y = np.linspace(0, 1, 12, dtype="float32").reshape(4, 3), np.ones(4, "float32")
+    losses = {}
+    for loss in ("mse", ["mse"], ("mse",)):
+        model = Sequential([Input(shape=(3,)), Dense(1, kernel_initializer="ones")])
+        model.compile(optimizer="sgd", loss=loss, loss_weights=[2.0])
+        assert model.loss == loss
+        losses[str(loss)] = model.evaluate(x, y, verbose=0)
+    assert len(set(losses.values())) == 1
+    for bad, said in ((["mse", "mae"], "list of 2 losses"), ([], "empty list")):
+        with pytest.raises(tk.errors.InvalidArgumentError, match=said):
+            model.compile(loss=bad)
+    assert model.loss == ("mse",)  # the refused compile changed nothing

@@ -450,3 +450,20 @@ def test_model_loss_after_loading_is_kerass(tmp_path, loss):
     assert _loss_kind(tk.models.load_model(tmp_path / "k.keras").loss) == want
     assert _loss_kind(tk.models.load_model(tmp_path / "t.keras").loss) == want
     assert _loss_kind(keras.saving.load_model(tmp_path / "t.keras").loss) == want
+
+
+def test_a_one_output_model_compiled_with_a_list_of_one_loss_round_trips(tmp_path):
+    # Keras takes loss=['mse'] (one loss per output) on a one-output model and keeps the list;
+    # so do we, and each library's file loads in the other with the same evaluation.
+    x, y = np.linspace(0, 1, 12, dtype="float32").reshape(4, 3), np.ones(4, "float32")
+    for lib, name in ((keras, "k"), (tk, "t")):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, kernel_initializer="ones")])
+        model.compile(optimizer="sgd", loss=["mse"], metrics=["mae"])
+        assert list(model.loss) == ["mse"]
+        model.save(tmp_path / f"{name}.keras")
+    for path in ("k.keras", "t.keras"):
+        theirs = keras.saving.load_model(tmp_path / path)
+        ours = tk.models.load_model(tmp_path / path)
+        assert list(ours.loss) == list(theirs.loss) == ["mse"]
+        compare(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0),
+                section="saving", item="loss=['mse']", where=path, dtype="float32")

@@ -97,14 +97,15 @@ class Trainer:
         Args:
             optimizer: a name (``"adam"``) or an Optimizer instance.
             loss: a name (``"binary_crossentropy"``, ``"mse"``), a Loss or a function
-                ``fn(y_true, y_pred)`` returning per-sample losses.
+                ``fn(y_true, y_pred)`` returning per-sample losses; or a one-element list of
+                one (one loss per output, as Keras takes it; ``model.loss`` keeps the list).
             loss_weights: a scalar (or one-element list) that scales the loss.
             metrics: names (``"accuracy"``, ``"mae"``), Metric instances or functions.
         """
         # Resolve and check every argument before assigning any: a refused compile leaves
         # the model as it was (optimizer, slots and iterations included).
         optimizer_obj = optimizers_module.get(optimizer)
-        loss_fn = losses_module.get(loss)
+        loss_fn = losses_module.get(_single_loss(loss))
         if loss_fn is not None and not isinstance(loss_fn, losses_module.Loss):
             loss_fn = losses_module.LossFunctionWrapper(loss_fn)
         loss_weight = _check_loss_weights(loss_weights)
@@ -810,6 +811,22 @@ def validation_data_str(value) -> str:
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of {len(value)} items"
     return f"{validation.show(value)} of type {type(value).__name__}"
+
+
+def _single_loss(loss):
+    """The loss of a one-output model given as a one-element list or tuple (Keras's loss per
+    output), unwrapped; a list of any other length is refused."""
+    if not isinstance(loss, (list, tuple)):
+        return loss
+    if len(loss) != 1:
+        raise InvalidArgumentError(
+            f"`loss` is a list of {len(loss)} losses, but this model has one output: pass one "
+            f"loss (loss={loss[0]!r} or loss=[{loss[0]!r}]), or build a functional model with "
+            f"{len(loss)} outputs." if loss else
+            "`loss` is an empty list, but this model has one output: pass one loss, for "
+            "example loss='mse' or loss=['mse']."
+        )
+    return loss[0]
 
 
 def _check_loss_weights(loss_weights):

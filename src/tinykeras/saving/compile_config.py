@@ -155,9 +155,10 @@ def compile_args(config: dict, custom_objects: dict | None = None,
             custom_objects)
 
     loss_cfg = config.get("loss")
-    if several_outputs and (isinstance(loss_cfg, list) or (
+    if isinstance(loss_cfg, list) or (several_outputs and (
             isinstance(loss_cfg, dict) and "class_name" not in loss_cfg)):
-        loss = per_output(loss_cfg, one_loss)  # one per output, by name or in order
+        # one per output, by name or in order (a one-output model's ['mse'] stays a list)
+        loss = per_output(loss_cfg, one_loss)
     else:
         if isinstance(loss_cfg, dict) and "class_name" not in loss_cfg and len(loss_cfg) == 1:
             loss_cfg = next(iter(loss_cfg.values()))  # Keras 2 {output_name: loss}

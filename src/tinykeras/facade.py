@@ -24,7 +24,7 @@ from tinykeras.autodiff import ops
 from tinykeras.autodiff import reduce_ops as _reduce_ops
 from tinykeras.autodiff.tensor import Tensor, wrap
 from tinykeras.backend import floatx, global_rng, set_random_seed, standardize_dtype
-from tinykeras.errors import InvalidArgumentError
+from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.layers.keras_tensor import KerasTensor
 
 # TensorFlow's dtype constants: NumPy dtypes compare equal to the names (``t.dtype ==
@@ -271,6 +271,20 @@ def _axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+def _float_only(op_fn, what):
+    """``op_fn`` refusing integer and boolean tensors, as TensorFlow's ``reduce_std`` and
+    ``reduce_variance`` do (their mean of integers would be truncated)."""
+
+    def reduce(x, axis=None, keepdims=False):
+        if x.value.dtype.kind in "iub":
+            raise InvalidTypeError(
+                f"{what}: `input_tensor` must be a float tensor. Received dtype "
+                f"{x.value.dtype}. Cast it first: tf.cast(x, tf.float32).")
+        return op_fn(x, axis=axis, keepdims=keepdims)
+
+    return reduce
+
+
 def _mean(x, axis=None, keepdims=False):
     """TensorFlow's mean: of integers an integer (the sum divided by the count, truncated,
     as TensorFlow divides integers), of floats the float mean."""
@@ -289,9 +303,19 @@ reduce_mean = _reduction(_mean, "Mean over ``axis`` (all axes by default).")
 reduce_max = _reduction(ops.max, "Maximum over ``axis``; the gradient goes to the maxima.")
 reduce_min = _reduction(ops.min, "Minimum over ``axis``; the gradient goes to the minima.")
 reduce_logsumexp = _reduction(ops.logsumexp, "``log(sum(exp(x)))`` over ``axis``, stably.")
+reduce_prod = _reduction(keras_ops.prod, "Product over ``axis`` (all axes by default).")
+reduce_any = _reduction(keras_ops.any, "Logical or over ``axis`` (a boolean Tensor).")
+reduce_all = _reduction(keras_ops.all, "Logical and over ``axis`` (a boolean Tensor).")
+# TensorFlow's std and variance are the population ones (divided by n, not n - 1).
+reduce_std = _reduction(_float_only(keras_ops.std, "reduce_std"),
+                        "Population standard deviation (ddof 0) over ``axis``; floats only.")
+reduce_variance = _reduction(_float_only(keras_ops.var, "reduce_variance"),
+                             "Population variance (ddof 0) over ``axis``; floats only.")
 for _fn, _name in ((reduce_sum, "reduce_sum"), (reduce_mean, "reduce_mean"),
                    (reduce_max, "reduce_max"), (reduce_min, "reduce_min"),
-                   (reduce_logsumexp, "reduce_logsumexp")):
+                   (reduce_logsumexp, "reduce_logsumexp"), (reduce_prod, "reduce_prod"),
+                   (reduce_any, "reduce_any"), (reduce_all, "reduce_all"),
+                   (reduce_std, "reduce_std"), (reduce_variance, "reduce_variance")):
     _fn.__name__ = _fn.__qualname__ = _name
 
 
@@ -377,6 +401,209 @@ divide = _binary(ops.divide, "divide", "Elementwise ``x / y``.")
 pow = _binary(ops.power, "pow", "Elementwise ``x ** y``.")  # noqa: A001 - TF's name
 maximum = _binary(ops.maximum, "maximum", "Elementwise maximum.")
 minimum = _binary(ops.minimum, "minimum", "Elementwise minimum.")
+
+
+# -- more of tf.math: rounding, scans, statistics and tests, each on tinykeras.ops ---------------
+floor = _unary(keras_ops.floor, "floor", "Elementwise largest integer not above ``x``.")
+ceil = _unary(keras_ops.ceil, "ceil", "Elementwise smallest integer not below ``x``.")
+round = _unary(keras_ops.round, "round",  # noqa: A001 - TF's name
+               "Elementwise round half to even (banker's rounding), as TensorFlow rounds.")
+rsqrt = _unary(keras_ops.rsqrt, "rsqrt", "Elementwise ``1 / sqrt(x)``.")
+erf = _unary(keras_ops.erf, "erf", "Elementwise Gauss error function.")
+log_sigmoid = _unary(keras_ops.log_sigmoid, "log_sigmoid",
+                     "Elementwise ``log(sigmoid(x))``, stable for large ``|x|``.")
+is_nan = _unary(keras_ops.isnan, "is_nan", "Elementwise: True where ``x`` is NaN.")
+is_inf = _unary(keras_ops.isinf, "is_inf", "Elementwise: True where ``x`` is +inf or -inf.")
+is_finite = _unary(keras_ops.isfinite, "is_finite",
+                   "Elementwise: True where ``x`` is neither infinite nor NaN.")
+squared_difference = _binary(lambda x, y: keras_ops.square(keras_ops.subtract(x, y)),
+                             "squared_difference", "Elementwise ``(x - y) ** 2``.")
+divide_no_nan = _binary(keras_ops.divide_no_nan, "divide_no_nan",
+                        "Elementwise ``x / y``, and 0 wherever ``y`` is 0.")
+
+
+def _replaced(mask, x, value):
+    """``x`` with ``value`` where ``mask`` holds (broadcast together)."""
+    return keras_ops.where(mask, keras_ops.cast(value, x.value.dtype), x)
+
+
+def multiply_no_nan(x, y, name=None):
+    """Elementwise ``x * y``, and 0 wherever ``y`` is 0 even if ``x`` is inf or NaN."""
+    x, y = _tensor(x), _tensor(y)
+    zero = keras_ops.equal(y, 0)
+    # x is zeroed where y is 0 before the product, so inf * 0 never makes a NaN (nor a NaN
+    # gradient for y); the where keeps 0 there for any x.
+    product = keras_ops.multiply(_replaced(zero, x, 0), y)
+    return keras_ops.where(zero, keras_ops.zeros_like(product), product)
+
+
+def xlogy(x, y, name=None):
+    """Elementwise ``x * log(y)``, and 0 wherever ``x`` is 0 (even where ``y`` is 0)."""
+    x, y = _tensor(x), _tensor(y)
+    zero = keras_ops.equal(x, 0)
+    # y is 1 where x is 0 before the log, so log(0) = -inf never meets the 0 (no NaN, no NaN
+    # gradient).
+    product = keras_ops.multiply(x, keras_ops.log(_replaced(zero, y, 1)))
+    return keras_ops.where(zero, keras_ops.zeros_like(product), product)
+
+
+def _scan(op_fn, fill):
+    """TensorFlow's ``cumsum``/``cumprod`` (axis 0 by default, ``exclusive``, ``reverse``)
+    from the ops' inclusive scan: reversing flips before and after, exclusive shifts the
+    input one step along ``axis`` with ``fill`` (0 or 1) coming in, so no entry is divided
+    out (a cumprod with a zero in it stays exact)."""
+
+    @_symbolic
+    def scan(x, axis=0, exclusive=False, reverse=False, name=None):
+        x = _tensor(x)
+        if isinstance(axis, builtins.bool) or not isinstance(axis, (int, np.integer)):
+            raise InvalidArgumentError(
+                f"`axis` must be an integer axis of `x`. Received: axis={axis!r}")
+        axis = int(axis)
+        if not -x.ndim <= axis < builtins.max(x.ndim, 1):
+            raise InvalidArgumentError(
+                f"`axis` must be in [-{x.ndim}, {x.ndim}) for `x` of shape {x.shape}. "
+                f"Received: axis={axis}")
+        if x.ndim == 0:
+            return x
+        if reverse:
+            x = keras_ops.flip(x, axis=axis)
+        if exclusive:
+            pad = [(0, 0)] * x.ndim
+            pad[axis] = (1, 0)
+            n = x.shape[axis]
+            x = keras_ops.take(keras_ops.pad(x, pad, constant_values=fill), np.arange(n), axis=axis)
+        out = op_fn(x, axis=axis)
+        return keras_ops.flip(out, axis=axis) if reverse else out
+
+    return scan
+
+
+cumsum = _scan(keras_ops.cumsum, 0)
+cumsum.__doc__ = "Cumulative sum along ``axis`` (0); ``exclusive`` and ``reverse`` as in TF."
+cumprod = _scan(keras_ops.cumprod, 1)
+cumprod.__doc__ = "Cumulative product along ``axis`` (0); ``exclusive`` and ``reverse`` as in TF."
+for _fn, _name in ((cumsum, "cumsum"), (cumprod, "cumprod")):
+    _fn.__name__ = _fn.__qualname__ = _fn.__wrapped__.__name__ = _name
+    _fn.__wrapped__.__doc__ = _fn.__doc__
+
+
+def count_nonzero(input, axis=None, keepdims=None, dtype=int64, name=None):  # noqa: A002
+    """The number of non-zero entries over ``axis`` (all by default), int64 as in TF."""
+    x = _tensor(input)
+    nonzero = keras_ops.cast(keras_ops.not_equal(x, keras_ops.zeros_like(x)),
+                             standardize_dtype(dtype))
+    return _reduce_ops.sum(nonzero, axis=_axis(axis), keepdims=builtins.bool(keepdims))
+
+
+class TopKV2(tuple):
+    """``(values, indices)`` of ``tf.math.top_k``, also readable by name."""
+
+    __slots__ = ()
+
+    def __new__(cls, values, indices):
+        """Pair ``values`` with ``indices``."""
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0], doc="The ``k`` largest entries of each row.")
+    indices = property(lambda self: self[1], doc="Their positions in the last axis (int32).")
+
+
+def top_k(input, k=1, sorted=True, index_type=int32, name=None):  # noqa: A002
+    """The ``k`` largest entries of the last axis and their indices, largest first."""
+    if isinstance(k, builtins.bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise InvalidArgumentError(
+            f"`k` must be a non-negative integer. Received: k={k!r}")
+    values, indices = keras_ops.top_k(_tensor(input), int(k), sorted=sorted)
+    return TopKV2(values, keras_ops.cast(indices, standardize_dtype(index_type)))
+
+
+def in_top_k(targets, predictions, k, name=None):
+    """Per row: True when the prediction for ``targets`` is finite and among the ``k``
+    largest (ties at the boundary count as in), TF2's argument order."""
+    targets, predictions = np.asarray(targets), np.asarray(predictions)
+    if targets.dtype.kind not in "iu":
+        raise InvalidTypeError(
+            f"in_top_k: `targets` must hold integer class ids (TF2's order is "
+            f"in_top_k(targets, predictions, k)). Received dtype {targets.dtype}.")
+    if predictions.ndim != 2 or targets.shape != predictions.shape[:1]:
+        raise InvalidArgumentError(
+            f"in_top_k: `predictions` must be (batch, classes) and `targets` (batch,). "
+            f"Received shapes {targets.shape} and {predictions.shape}.")
+    found = keras_ops.in_top_k(targets, predictions, k).value
+    score = np.take_along_axis(predictions, targets.astype(np.intp)[:, None], axis=-1)[:, 0]
+    return wrap(found & np.isfinite(score))
+
+
+def _class_ids(values, what, who):
+    """``values`` as a flat int64 array of non-negative class ids, or a clear refusal."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and
+                                           np.all(arr == np.floor(arr))):
+        raise InvalidTypeError(
+            f"{who}: `{what}` must hold integer class ids. Received dtype {arr.dtype}.")
+    arr = arr.astype(np.int64).ravel()
+    if arr.size and arr.min() < 0:
+        raise InvalidArgumentError(
+            f"{who}: `{what}` must be non-negative. Received a minimum of {arr.min()}.")
+    return arr
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=int32, name=None,
+             axis=None, binary_output=False):
+    """How often each value ``0, 1, ...`` occurs in ``arr`` (or its ``weights``' sum)."""
+    if axis not in (None, 0, -1):
+        raise InvalidArgumentError(
+            f"bincount: `axis` must be None (count all) or -1 (count each row). "
+            f"Received: axis={axis!r}")
+    values = np.asarray(arr)
+    ids = _class_ids(values, "arr", "bincount")
+    w = None if weights is None else np.asarray(weights).ravel()
+    if w is not None and w.shape != ids.shape:
+        raise InvalidArgumentError(
+            f"bincount: `weights` must have the shape of `arr`, {values.shape}. Received "
+            f"{np.shape(weights)}.")
+    size = builtins.max(int(ids.max()) + 1 if ids.size else 0, int(minlength or 0))
+    if maxlength is not None:
+        size = builtins.min(size, int(maxlength))
+        keep = ids < size  # TF drops the values at or above maxlength
+        ids, w = ids[keep], (None if w is None else w[keep])
+    out_dtype = standardize_dtype(dtype) if w is None else w.dtype
+    if axis == -1 and values.ndim == 2:
+        # One count per row: offset each row's ids by its row number times the width.
+        rows = np.repeat(np.arange(values.shape[0]), values.shape[1])
+        if maxlength is not None:
+            rows = rows[np.asarray(arr).astype(np.int64).ravel() < size]
+        ids = rows * size + ids
+        counts = keras_ops.bincount(ids, weights=w, minlength=values.shape[0] * size).value
+        counts = counts[:values.shape[0] * size].reshape(values.shape[0], size)
+    else:
+        counts = keras_ops.bincount(ids, weights=w, minlength=size).value[:size]
+    if binary_output:
+        counts = counts > 0
+    return wrap(np.asarray(counts).astype(out_dtype))
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=int32,
+                     name=None):
+    """``num_classes x num_classes`` counts: row = true label, column = prediction."""
+    true = _class_ids(labels, "labels", "confusion_matrix")
+    pred = _class_ids(predictions, "predictions", "confusion_matrix")
+    if true.shape != pred.shape:
+        raise InvalidArgumentError(
+            f"confusion_matrix: `labels` and `predictions` must have the same length. "
+            f"Received {true.size} and {pred.size}.")
+    seen = int(builtins.max(true.max(initial=-1), pred.max(initial=-1))) + 1
+    if num_classes is None:
+        num_classes = seen
+    elif seen > int(num_classes):
+        raise InvalidArgumentError(
+            f"confusion_matrix: labels and predictions must be < num_classes="
+            f"{num_classes}. Received a class id of {seen - 1}; pass a larger num_classes.")
+    n = int(num_classes)
+    w = None if weights is None else np.broadcast_to(np.asarray(weights), true.shape)
+    counts = keras_ops.bincount(true * n + pred, weights=w, minlength=n * n).value[:n * n]
+    return wrap(np.asarray(counts).reshape(n, n).astype(standardize_dtype(dtype)))
 
 
 def argmax(input, axis=None, output_type=int64, name=None):  # noqa: A002 - TF's argument name
@@ -531,7 +758,7 @@ nn = _namespace(
     "nn", "tf.nn: activations and crossentropies on logits.",
     softmax=softmax, log_softmax=log_softmax, sigmoid=sigmoid, relu=relu, tanh=tanh,
     leaky_relu=leaky_relu, elu=elu, selu=selu, softplus=softplus, silu=silu, swish=silu,
-    relu6=relu6, gelu=gelu, l2_normalize=l2_normalize,
+    relu6=relu6, gelu=gelu, l2_normalize=l2_normalize, top_k=top_k, in_top_k=in_top_k,
     sigmoid_cross_entropy_with_logits=sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits=softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy_with_logits=sparse_softmax_cross_entropy_with_logits,
@@ -544,6 +771,12 @@ math = _namespace(
     reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
     reduce_min=reduce_min, reduce_logsumexp=reduce_logsumexp, add_n=add_n, argmax=argmax,
     argmin=argmin, equal=equal, l2_normalize=l2_normalize,
+    floor=floor, ceil=ceil, round=round, rsqrt=rsqrt, erf=erf, log_sigmoid=log_sigmoid,
+    is_nan=is_nan, is_inf=is_inf, is_finite=is_finite, squared_difference=squared_difference,
+    divide_no_nan=divide_no_nan, multiply_no_nan=multiply_no_nan, xlogy=xlogy, cumsum=cumsum,
+    cumprod=cumprod, reduce_prod=reduce_prod, reduce_any=reduce_any, reduce_all=reduce_all,
+    reduce_std=reduce_std, reduce_variance=reduce_variance, count_nonzero=count_nonzero,
+    top_k=top_k, in_top_k=in_top_k, bincount=bincount, confusion_matrix=confusion_matrix,
 )
 linalg = _namespace(
     "linalg", "tf.linalg: matrix products and norms.",
@@ -565,12 +798,13 @@ version = _namespace("version", "tf.version: the tinykeras version.", VERSION=__
 
 __all__ = [
     "abs", "add", "add_n", "argmax", "argmin", "argsort", "autograph", "bool", "cast",
-    "clip_by_value", "concat", "constant", "convert_to_tensor", "divide", "double", "equal",
-    "exp", "expand_dims", "float16", "float32", "float64", "function", "gather", "gather_nd",
-    "get_logger", "half", "int8", "int16", "int32", "int64", "is_tensor", "l2_normalize",
-    "linalg", "linspace", "log", "math", "matmul", "maximum", "minimum", "multiply",
+    "clip_by_value", "concat", "constant", "convert_to_tensor", "cumsum", "divide", "double",
+    "equal", "exp", "expand_dims", "float16", "float32", "float64", "floor", "function",
+    "gather", "gather_nd", "get_logger", "half", "int8", "int16", "int32", "int64", "is_tensor",
+    "l2_normalize", "linalg", "linspace", "log", "math", "matmul", "maximum", "minimum", "multiply",
     "negative", "nn", "norm", "one_hot", "ones", "ones_like", "pow", "random", "range",
-    "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape",
+    "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
+    "reduce_prod", "reduce_sum", "reshape", "round",
     "saved_model", "shape", "sigmoid", "sign", "softmax", "sort", "sqrt", "square", "squeeze",
     "stack", "subtract", "tanh", "transpose", "uint8", "version", "where", "zeros", "zeros_like",
 ]

@@ -274,3 +274,199 @@ def test_course_import_lines_work_with_tensorflow_replaced_by_tinykeras():
     assert namespace["keras"] is tf.keras
     model = namespace["Sequential"]([namespace["Input"](shape=(2,)), namespace["Dense"](1)])
     assert model.predict(np.ones((3, 2)), verbose=0).shape == (3, 1)
+
+
+# -- tf.math: rounding, scans, statistics, tests and counting (TF's documented examples) --------
+def test_tf_math_rounding_follows_tf_with_bankers_round_and_float32_for_python_floats():
+    x = [0.9, 2.5, 2.3, 1.5, -4.5]
+    out = tf.math.round(x)
+    assert out.dtype == "float32"  # Python floats become float32, as in TF
+    np.testing.assert_array_equal(out.numpy(), [1.0, 2.0, 2.0, 2.0, -4.0])  # TF's example
+    assert tf.round is tf.math.round
+    x = [1.3324, -1.5, 5.555, -2.532, 0.99, float("inf")]
+    np.testing.assert_array_equal(tf.floor(x).numpy(), [1.0, -2.0, 5.0, -3.0, 0.0, np.inf])
+    np.testing.assert_array_equal(tf.math.ceil(x).numpy(), [2.0, -1.0, 6.0, -2.0, 1.0, np.inf])
+    assert tf.math.floor(np.array([0.5])).dtype == "float64"  # arrays keep their dtype
+
+
+def test_tf_math_cumsum_and_cumprod_exclusive_reverse_axis_and_gradients():
+    x = tf.constant([2, 4, 6, 8])  # TF's documented examples, int32 kept
+    np.testing.assert_array_equal(tf.cumsum(x).numpy(), [2, 6, 12, 20])
+    assert tf.cumsum(x).dtype == "int32"
+    np.testing.assert_array_equal(tf.math.cumsum(x, exclusive=True).numpy(), [0, 2, 6, 12])
+    np.testing.assert_array_equal(tf.math.cumsum(x, reverse=True).numpy(), [20, 18, 14, 8])
+    np.testing.assert_array_equal(tf.math.cumsum(x, exclusive=True, reverse=True).numpy(),
+                                  [18, 14, 8, 0])
+    y = tf.constant([[2, 4, 6, 8], [1, 3, 5, 7]])
+    np.testing.assert_array_equal(tf.cumsum(y, axis=0).numpy(), [[2, 4, 6, 8], [3, 7, 11, 15]])
+    np.testing.assert_array_equal(tf.cumsum(y, axis=1).numpy(), [[2, 6, 12, 20], [1, 4, 9, 16]])
+    # cumprod: [a, ab, abc]; exclusive [1, a, ab] stays exact across a zero (nothing divided)
+    v = [2.0, 3.0, 0.0, 5.0]
+    np.testing.assert_array_equal(tf.math.cumprod(v).numpy(), [2.0, 6.0, 0.0, 0.0])
+    np.testing.assert_array_equal(tf.math.cumprod(v, exclusive=True).numpy(), [1, 2, 6, 0])
+    np.testing.assert_array_equal(tf.math.cumprod(v, reverse=True).numpy(), [0, 0, 0, 5])
+    np.testing.assert_array_equal(tf.math.cumprod(v, exclusive=True, reverse=True).numpy(),
+                                  [0.0, 0.0, 5.0, 1.0])
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0.5, 1.5, size=(3, 4))
+    for fn in (lambda p: tf.math.cumsum(p, axis=1, exclusive=True, reverse=True) ** 2,
+               lambda p: tf.math.cumprod(p, axis=-1, exclusive=True),
+               lambda p: tf.math.cumprod(p, reverse=True)):
+        errors = check_gradients(fn, a)
+        assert max(errors) < 1e-6, errors
+
+
+def test_tf_math_reductions_prod_any_all_std_variance_and_count_nonzero():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    # TF's examples: population statistics (divided by n)
+    assert float(tf.math.reduce_std(x)) == pytest.approx(1.1180339887498949)
+    np.testing.assert_allclose(tf.math.reduce_std(x, axis=0).numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(tf.math.reduce_std(x, 1, keepdims=True).numpy(), [[0.5], [0.5]])
+    assert float(tf.math.reduce_variance(x)) == pytest.approx(1.25)
+    np.testing.assert_allclose(tf.math.reduce_variance(x, axis=[0, 1]).numpy(), np.var(x))
+    assert tf.math.reduce_std([1.0, 2.0]).dtype == "float32"
+    np.testing.assert_allclose(tf.reduce_prod(x, axis=1).numpy(), [2.0, 12.0])
+    assert tf.math.reduce_prod([1, 2, 3]).dtype == "int32" and int(tf.reduce_prod([1, 2, 3])) == 6
+    b = np.array([[True, True], [False, False]])
+    assert bool(tf.reduce_all(b)) is False and bool(tf.math.reduce_any(b)) is True
+    np.testing.assert_array_equal(tf.math.reduce_all(b, axis=0).numpy(), [False, False])
+    np.testing.assert_array_equal(tf.reduce_any(b, axis=1).numpy(), [True, False])
+    # count_nonzero: int64 by default, axis and keepdims as in TF
+    c = tf.math.count_nonzero([[0, 1, 0], [1, 1, 0]])
+    assert c.dtype == "int64" and int(c) == 3
+    np.testing.assert_array_equal(tf.math.count_nonzero([[0, 1, 0], [1, 1, 0]], axis=0).numpy(),
+                                  [1, 2, 0])
+    out = tf.math.count_nonzero([[0.0, 1.5], [2.0, 0.0]], axis=1, keepdims=True)
+    np.testing.assert_array_equal(out.numpy(), [[1], [1]])
+    assert tf.math.count_nonzero([1, 0], dtype=tf.int32).dtype == "int32"
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(3, 4))
+    for fn in (lambda p: tf.math.reduce_std(p, axis=0), lambda p: tf.math.reduce_variance(p),
+               lambda p: tf.math.reduce_prod(p, axis=1)):
+        errors = check_gradients(fn, a)
+        assert max(errors) < 1e-6, errors
+
+
+def test_tf_math_elementwise_tests_and_special_functions():
+    x = [1.0, np.nan, np.inf, -np.inf, 0.0]
+    np.testing.assert_array_equal(tf.math.is_nan(x).numpy(), [0, 1, 0, 0, 0])
+    np.testing.assert_array_equal(tf.math.is_inf(x).numpy(), [0, 0, 1, 1, 0])
+    np.testing.assert_array_equal(tf.math.is_finite(x).numpy(), [1, 0, 0, 0, 1])
+    assert tf.math.is_nan(x).dtype == "bool"
+    np.testing.assert_allclose(tf.math.rsqrt([4.0, 0.25]).numpy(), [0.5, 2.0])
+    np.testing.assert_allclose(tf.math.erf([0.0, 1.0, -2.0]).numpy(),
+                               [0.0, 0.8427007929497149, -0.9953222650189527], rtol=1e-6)
+    z = np.array([-50.0, -1.0, 0.0, 1.0, 50.0])
+    np.testing.assert_allclose(tf.math.log_sigmoid(z).numpy(), -np.logaddexp(0.0, -z),
+                               rtol=1e-12)
+    np.testing.assert_allclose(tf.math.squared_difference([1.0, 5.0], 3.0).numpy(), [4.0, 4.0])
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(0.5, 2.0, size=(2, 3)), rng.uniform(0.5, 2.0, size=(2, 3))
+    for fn in (tf.math.rsqrt, tf.math.erf, tf.math.log_sigmoid):
+        errors = check_gradients(fn, a)
+        assert max(errors) < 1e-6, errors
+    errors = check_gradients(tf.math.squared_difference, a, b)
+    assert max(errors) < 1e-6, errors
+
+
+def test_tf_math_no_nan_divisions_products_and_xlogy():
+    # divide_no_nan: 0 wherever y is 0, even 0 / 0 and inf / 0
+    out = tf.math.divide_no_nan([3.0, 0.0, np.inf, 1.0], [0.0, 0.0, 0.0, 4.0])
+    np.testing.assert_array_equal(out.numpy(), [0.0, 0.0, 0.0, 0.25])
+    assert float(tf.math.divide_no_nan(3.0, 0.0)) == 0.0
+    # multiply_no_nan: 0 wherever y is 0, even for x = inf or NaN
+    out = tf.math.multiply_no_nan([np.inf, np.nan, 2.0], [0.0, 0.0, 3.0])
+    np.testing.assert_array_equal(out.numpy(), [0.0, 0.0, 6.0])
+    # xlogy: 0 wherever x is 0, even where log(y) is -inf or NaN would follow
+    out = tf.math.xlogy([0.0, 0.0, 2.0, 3.0], [0.0, 5.0, np.e, 1.0])
+    np.testing.assert_allclose(out.numpy(), [0.0, 0.0, 2.0, 0.0], rtol=1e-6)
+    # Their gradients stay finite at the masked entries and match differences elsewhere.
+    x = tf.Variable(np.array([0.0, 2.0]))
+    y = tf.Variable(np.array([0.0, 3.0]))
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(tf.math.xlogy(x, y) + tf.math.multiply_no_nan(x, y))
+    gx, gy = tape.gradient(total, [x, y])
+    assert np.all(np.isfinite(gx.numpy())) and np.all(np.isfinite(gy.numpy()))
+    np.testing.assert_allclose(gx.numpy()[1], np.log(3.0) + 3.0)
+    np.testing.assert_allclose(gy.numpy()[1], 2.0 / 3.0 + 2.0)
+    rng = np.random.default_rng(6)
+    a, b = rng.uniform(0.5, 2.0, size=(2, 3)), rng.uniform(0.5, 2.0, size=(2, 3))
+    for fn in (tf.math.xlogy, tf.math.multiply_no_nan, tf.math.divide_no_nan):
+        errors = check_gradients(fn, a, b)
+        assert max(errors) < 1e-6, errors
+
+
+def test_tf_math_top_k_and_in_top_k_as_tf2_orders_them():
+    values, indices = tf.math.top_k([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], k=2)
+    np.testing.assert_array_equal(values.numpy(), [[5.0, 3.0], [6.0, 4.0]])
+    np.testing.assert_array_equal(indices.numpy(), [[1, 2], [2, 0]])
+    assert indices.dtype == "int32" and values.dtype == "float32"
+    result = tf.nn.top_k(np.array([2.0, 9.0, 4.0]))  # k=1 by default, readable by name
+    assert result.values.numpy().tolist() == [9.0] and result.indices.numpy().tolist() == [1]
+    assert tf.math.top_k([3, 1, 2], 3, index_type=tf.int64).indices.dtype == "int64"
+    # TF's documented example: targets first, then predictions (TF2's order)
+    pred = tf.constant([[1.2, -0.3, 2.8, 5.2], [0.1, 0.0, 0.0, 0.0], [0.0, 0.5, 0.3, 0.3]])
+    out = tf.math.in_top_k(tf.constant([0, 1, 3]), pred, 2)
+    assert out.dtype == "bool"
+    np.testing.assert_array_equal(out.numpy(), [False, True, True])  # ties at k count as in
+    assert tf.nn.in_top_k is tf.math.in_top_k
+    # a target whose prediction is not finite is never in the top k
+    out = tf.math.in_top_k([0, 1], [[np.nan, 1.0, 2.0], [0.0, np.inf, 1.0]], 2)
+    np.testing.assert_array_equal(out.numpy(), [False, False])
+
+
+def test_tf_math_bincount_and_confusion_matrix():
+    values = tf.constant([1, 1, 2, 3, 2, 4, 4, 5])  # TF's example
+    out = tf.math.bincount(values)
+    assert out.dtype == "int32"
+    np.testing.assert_array_equal(out.numpy(), [0, 2, 2, 1, 2, 1])
+    np.testing.assert_array_equal(tf.math.bincount([1, 1], minlength=4).numpy(), [0, 2, 0, 0])
+    np.testing.assert_array_equal(tf.math.bincount([0, 3, 1, 3], maxlength=3).numpy(),
+                                  [1, 1, 0])
+    weighted = tf.math.bincount(np.array([0, 2, 2]), weights=np.array([0.5, 1.0, 2.0]))
+    np.testing.assert_allclose(weighted.numpy(), [0.5, 0.0, 3.0])
+    rows = tf.math.bincount(np.array([[1, 1, 0], [2, 2, 2]]), axis=-1)
+    np.testing.assert_array_equal(rows.numpy(), [[1, 2, 0], [0, 0, 3]])
+    binary = tf.math.bincount([1, 1, 3], binary_output=True)
+    np.testing.assert_array_equal(binary.numpy(), [0, 1, 0, 1])
+    # TF's example: rows are labels, columns predictions; size max + 1 by default
+    cm = tf.math.confusion_matrix([1, 2, 4], [2, 2, 4])
+    expected = np.zeros((5, 5), dtype=np.int32)
+    expected[1, 2] = expected[2, 2] = expected[4, 4] = 1
+    np.testing.assert_array_equal(cm.numpy(), expected)
+    assert cm.dtype == "int32"
+    cm = tf.math.confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]), num_classes=3,
+                                  weights=np.array([1.0, 2.0, 3.0]), dtype=tf.float32)
+    np.testing.assert_array_equal(cm.numpy(), [[1, 0, 0], [2, 3, 0], [0, 0, 0]])
+    assert cm.dtype == "float32"
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: tf.math.reduce_std([1, 2, 3]), r"reduce_std: `input_tensor` must be a float"),
+    (lambda: tf.math.reduce_variance(np.array([1, 2])), r"tf.cast\(x, tf.float32\)"),
+    (lambda: tf.math.cumsum([1.0, 2.0], axis=1), r"`axis` must be in \[-1, 1\)"),
+    (lambda: tf.math.cumprod([1.0, 2.0], axis=0.5), r"`axis` must be an integer"),
+    (lambda: tf.math.top_k([1.0, 2.0], k=-1), r"`k` must be a non-negative integer"),
+    (lambda: tf.math.top_k([1.0, 2.0], k=5), r"`k`"),
+    (lambda: tf.math.in_top_k([[0.1, 0.9]], [0, 1], 1), r"`targets` must hold integer"),
+    (lambda: tf.math.in_top_k([0, 1, 2], [[0.1, 0.9]], 1), r"`predictions` must be"),
+    (lambda: tf.math.bincount([1, -1]), r"`arr` must be non-negative"),
+    (lambda: tf.math.bincount([0.5, 1.0]), r"`arr` must hold integer class ids"),
+    (lambda: tf.math.bincount([1, 2], weights=[1.0]), r"`weights` must have the shape"),
+    (lambda: tf.math.confusion_matrix([0, 3], [0, 1], num_classes=3),
+     r"must be < num_classes=3.*class id of 3"),
+    (lambda: tf.math.confusion_matrix([0, 1], [0]), r"same length"),
+    (lambda: tf.math.is_nan("abc"), r"tf.math.is_nan"),
+    (lambda: tf.math.xlogy(None, [1.0]), r"argument `x` must be numeric"),
+])
+def test_tf_math_refuses_bad_input_with_clear_errors(call, match):
+    with pytest.raises(tf.errors.TinykerasError, match=match):
+        call()
+
+
+def test_tf_math_elementwise_names_become_layers_on_symbolic_tensors():
+    inp = tf.keras.Input(shape=(3,))
+    out = tf.math.cumsum(tf.math.round(inp), axis=1, reverse=True)
+    model = tf.keras.Model(inp, out)
+    pred = model.predict(np.array([[0.4, 1.6, 2.5]]), verbose=0)
+    np.testing.assert_allclose(pred, [[4.0, 4.0, 2.0]])

@@ -114,7 +114,7 @@ def _refusing(name: str, fn, prefix: str = "ops"):
 # Every public op checks them with ``check_numeric_input``: one check for all of them.
 _TENSOR_NAMES = frozenset({
     "x", "x1", "x2", "y", "a", "b", "xs", "inputs", "data", "target", "output", "labels",
-    "logits", "kernel", "targets", "predictions", "tensor", "array", "elements", "elems",
+    "logits", "kernel", "targets", "predictions", "tensor", "array", "elements", "elems", "arr",
     "mean", "variance", "sorted_sequence", "values", "updates", "variable", "condition",
     "x_min", "x_max", "operands", "condlist", "choicelist", "primals", "tangents", "indices",
     "segment_ids", "bins", "fill_value", "q", "threshold", "default_value", "max_val",

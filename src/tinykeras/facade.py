@@ -530,6 +530,11 @@ def in_top_k(targets, predictions, k, name=None):
         raise InvalidArgumentError(
             f"in_top_k: `predictions` must be (batch, classes) and `targets` (batch,). "
             f"Received shapes {targets.shape} and {predictions.shape}.")
+    if targets.size and not 0 <= targets.min() <= targets.max() < predictions.shape[1]:
+        raise InvalidArgumentError(
+            f"in_top_k: `targets` must be class ids in [0, {predictions.shape[1]}) for "
+            f"{predictions.shape[1]} classes. Received ids from {targets.min()} to "
+            f"{targets.max()}.")
     found = keras_ops.in_top_k(targets, predictions, k).value
     score = np.take_along_axis(predictions, targets.astype(np.intp)[:, None], axis=-1)[:, 0]
     return wrap(found & np.isfinite(score))
@@ -557,6 +562,10 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=int32, nam
             f"bincount: `axis` must be None (count all) or -1 (count each row). "
             f"Received: axis={axis!r}")
     values = np.asarray(arr)
+    if axis == -1 and values.ndim > 2:
+        raise InvalidArgumentError(
+            f"bincount: axis=-1 counts each row of a 1-D or 2-D `arr`. Received shape "
+            f"{values.shape}; reshape it to (rows, values) first.")
     ids = _class_ids(values, "arr", "bincount")
     w = None if weights is None else np.asarray(weights).ravel()
     if w is not None and w.shape != ids.shape:

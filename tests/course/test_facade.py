@@ -5,6 +5,8 @@ import logging
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinykeras as tf
 from tinykeras import keras
@@ -286,6 +288,8 @@ def test_tf_math_rounding_follows_tf_with_bankers_round_and_float32_for_python_f
     x = [1.3324, -1.5, 5.555, -2.532, 0.99, float("inf")]
     np.testing.assert_array_equal(tf.floor(x).numpy(), [1.0, -2.0, 5.0, -3.0, 0.0, np.inf])
     np.testing.assert_array_equal(tf.math.ceil(x).numpy(), [2.0, -1.0, 6.0, -2.0, 1.0, np.inf])
+    np.testing.assert_array_equal(tf.math.ceil([-1.7, -1.5, -0.2, 0.2, 1.5, 1.7, 2.0]).numpy(),
+                                  [-1.0, -1.0, -0.0, 1.0, 2.0, 2.0, 2.0])  # TF's example
     assert tf.math.floor(np.array([0.5])).dtype == "float64"  # arrays keep their dtype
 
 
@@ -420,6 +424,11 @@ def test_tf_math_bincount_and_confusion_matrix():
     out = tf.math.bincount(values)
     assert out.dtype == "int32"
     np.testing.assert_array_equal(out.numpy(), [0, 2, 2, 1, 2, 1])
+    weighted = tf.math.bincount(values, weights=tf.constant([1, 5, 0, 1, 0, 5, 4, 5]))
+    np.testing.assert_array_equal(weighted.numpy(), [0, 6, 0, 1, 9, 5])  # TF's example
+    data = np.array([[1, 2, 3, 0], [0, 0, 1, 2]], dtype=np.int32)  # TF's example, per row
+    np.testing.assert_array_equal(tf.math.bincount(data, axis=-1).numpy(),
+                                  [[1, 1, 1, 1], [2, 1, 1, 0]])
     np.testing.assert_array_equal(tf.math.bincount([1, 1], minlength=4).numpy(), [0, 2, 0, 0])
     np.testing.assert_array_equal(tf.math.bincount([0, 3, 1, 3], maxlength=3).numpy(),
                                   [1, 1, 0])
@@ -450,7 +459,9 @@ def test_tf_math_bincount_and_confusion_matrix():
     (lambda: tf.math.top_k([1.0, 2.0], k=5), r"`k`"),
     (lambda: tf.math.in_top_k([[0.1, 0.9]], [0, 1], 1), r"`targets` must hold integer"),
     (lambda: tf.math.in_top_k([0, 1, 2], [[0.1, 0.9]], 1), r"`predictions` must be"),
+    (lambda: tf.math.in_top_k([0, 4], [[0.1, 0.9], [0.5, 0.5]], 1), r"in \[0, 2\)"),
     (lambda: tf.math.bincount([1, -1]), r"`arr` must be non-negative"),
+    (lambda: tf.math.bincount(np.zeros((2, 2, 2), int), axis=-1), r"1-D or 2-D `arr`"),
     (lambda: tf.math.bincount([0.5, 1.0]), r"`arr` must hold integer class ids"),
     (lambda: tf.math.bincount([1, 2], weights=[1.0]), r"`weights` must have the shape"),
     (lambda: tf.math.confusion_matrix([0, 3], [0, 1], num_classes=3),
@@ -470,3 +481,22 @@ def test_tf_math_elementwise_names_become_layers_on_symbolic_tensors():
     model = tf.keras.Model(inp, out)
     pred = model.predict(np.array([[0.4, 1.6, 2.5]]), verbose=0)
     np.testing.assert_allclose(pred, [[4.0, 4.0, 2.0]])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), data=st.data(),
+       exclusive=st.booleans(), reverse=st.booleans())
+def test_tf_math_scans_match_a_numpy_reference_on_any_shape_axis_and_flags(
+        shape, data, exclusive, reverse):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = np.random.default_rng(len(shape)).integers(-3, 4, size=shape).astype(np.float64)
+    for fn, np_scan, start in ((tf.math.cumsum, np.cumsum, 0.0), (tf.math.cumprod, np.cumprod,
+                                                                   1.0)):
+        # Reference: flip for reverse, prepend the identity and drop the last for exclusive.
+        ref = np.flip(x, axis) if reverse else x
+        if exclusive:
+            ref = np.delete(np.insert(ref, 0, start, axis=axis), -1, axis=axis)
+        ref = np_scan(ref, axis=axis)
+        ref = np.flip(ref, axis) if reverse else ref
+        out = fn(x, axis=axis, exclusive=exclusive, reverse=reverse)
+        np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12)

@@ -496,6 +496,15 @@ def count_nonzero(input, axis=None, keepdims=None, dtype=int64, name=None):  # n
     return _reduce_ops.sum(nonzero, axis=_axis(axis), keepdims=builtins.bool(keepdims))
 
 
+def _refuse_symbolic(who, *values):
+    """Refuse a functional-API symbolic tensor where a function needs concrete values."""
+    if builtins.any(isinstance(v, KerasTensor) for v in values):
+        raise InvalidArgumentError(
+            f"{who} needs concrete tensors, and was given a symbolic tensor (a functional-API "
+            "Input or layer output). Call it inside a custom layer's call(), or on the "
+            "model's predictions.")
+
+
 class TopKV2(tuple):
     """``(values, indices)`` of ``tf.math.top_k``, also readable by name."""
 
@@ -505,12 +514,17 @@ class TopKV2(tuple):
         """Pair ``values`` with ``indices``."""
         return super().__new__(cls, (values, indices))
 
+    def __repr__(self):
+        """``TopKV2(values=..., indices=...)``, as TensorFlow prints it."""
+        return f"TopKV2(values={self[0]!r}, indices={self[1]!r})"
+
     values = property(lambda self: self[0], doc="The ``k`` largest entries of each row.")
     indices = property(lambda self: self[1], doc="Their positions in the last axis (int32).")
 
 
 def top_k(input, k=1, sorted=True, index_type=int32, name=None):  # noqa: A002
     """The ``k`` largest entries of the last axis and their indices, largest first."""
+    _refuse_symbolic("top_k", input)
     if isinstance(k, builtins.bool) or not isinstance(k, (int, np.integer)) or k < 0:
         raise InvalidArgumentError(
             f"`k` must be a non-negative integer. Received: k={k!r}")
@@ -521,6 +535,7 @@ def top_k(input, k=1, sorted=True, index_type=int32, name=None):  # noqa: A002
 def in_top_k(targets, predictions, k, name=None):
     """Per row: True when the prediction for ``targets`` is finite and among the ``k``
     largest (ties at the boundary count as in), TF2's argument order."""
+    _refuse_symbolic("in_top_k", targets, predictions)
     targets, predictions = np.asarray(targets), np.asarray(predictions)
     if targets.dtype.kind not in "iu":
         raise InvalidTypeError(
@@ -557,6 +572,7 @@ def _class_ids(values, what, who):
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=int32, name=None,
              axis=None, binary_output=False):
     """How often each value ``0, 1, ...`` occurs in ``arr`` (or its ``weights``' sum)."""
+    _refuse_symbolic("bincount", arr, weights)
     if axis not in (None, 0, -1):
         raise InvalidArgumentError(
             f"bincount: `axis` must be None (count all) or -1 (count each row). "
@@ -596,6 +612,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=int32, nam
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=int32,
                      name=None):
     """``num_classes x num_classes`` counts: row = true label, column = prediction."""
+    _refuse_symbolic("confusion_matrix", labels, predictions)
     true = _class_ids(labels, "labels", "confusion_matrix")
     pred = _class_ids(predictions, "predictions", "confusion_matrix")
     if true.shape != pred.shape:

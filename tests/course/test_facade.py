@@ -407,6 +407,7 @@ def test_tf_math_top_k_and_in_top_k_as_tf2_orders_them():
     assert indices.dtype == "int32" and values.dtype == "float32"
     result = tf.nn.top_k(np.array([2.0, 9.0, 4.0]))  # k=1 by default, readable by name
     assert result.values.numpy().tolist() == [9.0] and result.indices.numpy().tolist() == [1]
+    assert repr(result).startswith("TopKV2(values=tf.Tensor([9.]")
     assert tf.math.top_k([3, 1, 2], 3, index_type=tf.int64).indices.dtype == "int64"
     # TF's documented example: targets first, then predictions (TF2's order)
     pred = tf.constant([[1.2, -0.3, 2.8, 5.2], [0.1, 0.0, 0.0, 0.0], [0.0, 0.5, 0.3, 0.3]])
@@ -467,6 +468,8 @@ def test_tf_math_bincount_and_confusion_matrix():
     (lambda: tf.math.confusion_matrix([0, 3], [0, 1], num_classes=3),
      r"must be < num_classes=3.*class id of 3"),
     (lambda: tf.math.confusion_matrix([0, 1], [0]), r"same length"),
+    (lambda: tf.math.top_k(tf.keras.Input(shape=(3,)), 2), r"top_k needs concrete tensors"),
+    (lambda: tf.math.confusion_matrix(tf.keras.Input(shape=(1,)), [0]), r"symbolic tensor"),
     (lambda: tf.math.is_nan("abc"), r"tf.math.is_nan"),
     (lambda: tf.math.xlogy(None, [1.0]), r"argument `x` must be numeric"),
 ])

@@ -23,11 +23,9 @@ works on the current batch.
 """
 
 import collections
-import multiprocessing
 import pickle
 import signal
 import weakref
-from concurrent import futures
 
 from tinykeras.errors import InvalidArgumentError
 
@@ -92,6 +90,11 @@ class Prefetcher:
             self._fill()
 
     def _new_executor(self):
+        # Imported here: multiprocessing and concurrent.futures cost ~10 ms, and only a
+        # PyDataset with workers needs them (import tinykeras stays light).
+        import multiprocessing
+        from concurrent import futures
+
         if not self.processes:
             return futures.ThreadPoolExecutor(self.workers, thread_name_prefix=THREAD_PREFIX)
         context = multiprocessing.get_context(MP_START_METHOD)

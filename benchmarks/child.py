@@ -97,6 +97,8 @@ def time_fit(mod, model, x, y, task: dict) -> dict:
         "steps_per_s": steps_per_epoch * (task["epochs"] - 1) / rest if rest > 0 else None,
         "final_loss": losses[-1],
         "first_loss": losses[0],
+        # tinykeras loads numba only when its fused optimizer update starts (the fast extra)
+        "numba_loaded": "numba" in sys.modules,
     }
 
 

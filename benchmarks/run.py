@@ -97,7 +97,10 @@ def child_env(system: str) -> dict:
     if system.startswith("tinykeras"):
         # "tinykeras" fuses the optimizer update where numba is installed (the fast extra);
         # "tinykeras-numpy" never does.
-        env["TINYKERAS_FUSED"] = "0" if system == "tinykeras-numpy" else "auto"
+        # ("tinykeras" takes TINYKERAS_FUSED from the runner's environment when it is set:
+        # the smoke test forces the fused update on its few steps.)
+        env["TINYKERAS_FUSED"] = ("0" if system == "tinykeras-numpy"
+                                  else os.environ.get("TINYKERAS_FUSED", "auto"))
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO / "src"), env.get("PYTHONPATH", "")) if p
         )

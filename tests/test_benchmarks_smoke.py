@@ -25,7 +25,9 @@ import run  # noqa: E402
 @pytest.fixture(scope="module")
 def quick_result(tmp_path_factory):
     """One tiny quick-mode run of tinykeras (fused update and not) and numpy-lean, with its
-    JSON file."""
+    JSON file. TINYKERAS_FUSED=1 makes "tinykeras" fuse from the first of its few steps."""
+    env = pytest.MonkeyPatch()
+    env.setenv("TINYKERAS_FUSED", "1")
     tmp = tmp_path_factory.mktemp("bench")
     out = tmp / "result.json"
     argv = [
@@ -43,7 +45,10 @@ def quick_result(tmp_path_factory):
         f"--cache-dir={tmp / 'cache'}",
         f"--out={out}",
     ]
-    result = run.main(argv)
+    try:
+        result = run.main(argv)
+    finally:
+        env.undo()
     return result, json.loads(out.read_text())
 
 
@@ -108,6 +113,7 @@ def test_the_fused_update_changes_no_number(quick_result):
     _, saved = quick_result
     assert saved["machine"]["numba"]
     w2 = {r["system"]: r for r in saved["runs"] if r["workload"] == "W2"}
+    assert w2["tinykeras"]["numba_loaded"] and not w2["tinykeras-numpy"]["numba_loaded"]
     for key in ("first_loss", "final_loss"):
         assert w2["tinykeras"][key] == w2["tinykeras-numpy"][key]
     assert w2["tinykeras"]["predict_b1024_checksum"] == w2["tinykeras-numpy"][

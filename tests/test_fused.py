@@ -203,3 +203,14 @@ def test_a_nan_gradient_stops_a_fused_update_before_it_changes_anything(fusing):
         opt.apply_buffered()
     for a, b in zip(before, [var.numpy(), *[s.numpy() for s in opt.variables]]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_auto_loads_numba_only_after_the_ufuncs_did_enough_work(fusing, monkeypatch):
+    # A short fit never pays numba's import; a long one switches once the payback is done.
+    import numba  # noqa: F401 - the fast extra, installed with the test extra
+
+    fusing("auto")
+    monkeypatch.setattr(fused, "PAYBACK", 3 * fused.MIN_SIZE)
+    buf = np.zeros(fused.MIN_SIZE, np.float32)
+    used = [fused.kernel("sgd", buf, buf) is not None for _ in range(5)]
+    assert used == [False, False, False, True, True]

@@ -17,8 +17,9 @@ reassociation: numba's ``fastmath`` stays off), so the results are the same bit 
 (``tests/test_fused.py`` checks it). NumPy stays the only required dependency: without numba,
 or for small buffers, the ufunc path runs.
 
-``TINYKERAS_FUSED`` chooses: ``auto`` (default: fused when numba is importable and the buffer
-has at least ``MIN_SIZE`` entries, where the saved passes pay for numba's import), ``1``
+``TINYKERAS_FUSED`` chooses: ``auto`` (default: fused when numba is importable, the buffer
+has at least ``MIN_SIZE`` entries and the process has already spent ``PAYBACK`` parameters
+of ufunc work on such buffers, so that the saved passes pay for numba's import), ``1``
 (fused at any size when numba is importable; the tests use it), ``0`` (never).
 """
 
@@ -31,11 +32,16 @@ import numpy as np
 # importing numba once (0.1-0.3 s) would cost a short fit; above it the saving is ~1 µs per
 # thousand parameters per step (W2's 535k: 600 µs -> 85 µs).
 MIN_SIZE = 1 << 16
+# "auto" also waits until the ufuncs have processed this many parameters (updates and checks,
+# buffers of MIN_SIZE or more, summed over the process) before it loads numba: about 0.1-0.2 s
+# of ufunc work, so a short fit (a tutorial's 200 steps of a 100k-parameter network) never
+# pays numba's ~0.3 s, and a long one switches early (W2: after ~190 steps of its first epoch).
+PAYBACK = 2 * 10**8
 _DTYPES = (np.dtype("float32"), np.dtype("float64"))
 
 # "min_size": the smallest buffer fused under the current mode (infinite when off), checked
 # first on every update so that a small network pays one comparison per step.
-_state = {"mode": None, "kernels": None, "min_size": 0}
+_state = {"mode": None, "kernels": None, "min_size": 0, "pending": 0}
 
 
 def adam_kernel(var, grad, m, v, v_hat, one_minus_beta_1, one_minus_beta_2, alpha, epsilon,
@@ -232,9 +238,12 @@ def kernel(name: str, *arrays):
         return None
     if any(a.dtype != first.dtype or not a.flags.c_contiguous for a in arrays):
         return None
+    if _state["kernels"] is None and _state["mode"] == "auto" and _state["pending"] < PAYBACK:
+        _state["pending"] += first.size  # not yet: these ufunc passes count towards it
+        return None
     return _kernels().get(name)
 
 
 def reset() -> None:
     """Forget the mode and kernels (tests change ``TINYKERAS_FUSED``)."""
-    _state.update(mode=None, kernels=None, min_size=0)
+    _state.update(mode=None, kernels=None, min_size=0, pending=0)

@@ -197,7 +197,7 @@ def test_interleave_of_files_like_the_tf_guide():
 
 def test_interleave_default_cycle_length_is_the_cpu_count(monkeypatch):
     from tinykeras.data import dataset as module
-    monkeypatch.setattr(module, "_cpu_count", lambda: 2)
+    monkeypatch.setattr(module, "usable_cores", lambda: 2)
     ds = Dataset.range(3).interleave(lambda x: Dataset.from_tensors(x).repeat(2))
     assert ints(ds) == [0, 1, 0, 1, 2, 2]
 

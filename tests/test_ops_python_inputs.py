@@ -181,3 +181,13 @@ def test_variables_and_tensors_of_python_ints_are_int32():
     counter = tf.Variable(0)
     counter.assign_add(1)
     assert counter.dtype == "int32" and int(counter) == 1
+
+
+def test_convert_to_tensor_keeps_python_ints_that_do_not_fit_int32():
+    # The op layers and activations call (unguarded) gave 2**40 as int32 0.
+    from tinykeras.autodiff import control_ops
+
+    for convert in (control_ops.convert_to_tensor, tk.ops.convert_to_tensor):
+        big = convert(2**40)
+        assert big.value.dtype == np.int64 and int(big.value) == 2**40
+        assert convert([1, 2]).value.dtype == np.int32

@@ -271,15 +271,11 @@ def saturate_cast(x, dtype):
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
-    """``x`` as a Tensor (Python floats in floatx), cast to ``dtype`` if given; not numbers
-    are refused by ``Tensor`` itself."""
+    """``x`` as a Tensor, cast to ``dtype`` if given. ``Tensor`` itself gives Python numbers
+    Keras's dtypes (floats floatx, ints int32 where they fit) and refuses non-numbers."""
     dense_only("ops.convert_to_tensor", sparse=sparse, ragged=ragged)
     if isinstance(x, Tensor):
         return x if dtype is None else cast(x, dtype)
-    if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
-        arr = np.asarray(x)
-        if arr.dtype == np.int64:  # Python ints are int32 in Keras
-            return Tensor(arr, dtype="int32")
     return Tensor(x, dtype=dtype)
 
 

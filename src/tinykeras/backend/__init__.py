@@ -4,6 +4,8 @@ Every piece of array code in tinykeras goes through ``xp`` (NumPy today), so a C
 can replace it later without touching layer code.
 """
 
+import os
+
 import numpy as xp
 
 from tinykeras.backend.config import epsilon, floatx, set_epsilon, set_floatx, standardize_dtype
@@ -20,6 +22,7 @@ __all__ = [
     "make_rng",
     "set_random_seed",
     "clear_session",
+    "usable_cores",
 ]
 
 
@@ -28,3 +31,10 @@ def clear_session() -> None:
     from tinykeras.utils.naming import reset_names
 
     reset_names()
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity on Linux, else the CPU count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1

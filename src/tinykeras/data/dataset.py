@@ -8,12 +8,11 @@ of ``(x, y)`` pairs is what ``fit``/``evaluate``/``predict`` consume as a batch 
 """
 
 import itertools
-import os
 
 import numpy as np
 
 from tinykeras.autodiff import Tensor
-from tinykeras.backend import global_rng
+from tinykeras.backend import global_rng, usable_cores
 from tinykeras.errors import InvalidArgumentError, InvalidTypeError
 from tinykeras.utils import validation as check
 
@@ -209,7 +208,7 @@ class Dataset:
         who = "Dataset.interleave"
         check.check_callable("map_func", map_func, who=who)
         if cycle_length is None or cycle_length == AUTOTUNE:
-            cycle = _cpu_count()
+            cycle = usable_cores()  # TensorFlow's default cycle length
         else:
             cycle = check.check_int("cycle_length", cycle_length, low=1, who=who)
         block = check.check_int("block_length", block_length, low=1, who=who)
@@ -304,8 +303,7 @@ class Dataset:
         """Apply ``map_func`` to each element (a tuple element is passed as arguments)."""
         check.check_callable("map_func", map_func, who="Dataset.map")
         def apply(element):
-            out = map_func(*element) if isinstance(element, tuple) else map_func(element)
-            return _map(_to_array, out)
+            return _map(_to_array, _call_on(map_func, element))
 
         return Dataset(lambda: (apply(e) for e in self), self._cardinality)
 
@@ -640,9 +638,14 @@ def _batched_cardinality(n, size, drop_remainder):
     return n // size if drop_remainder else -(-n // size)
 
 
+def _call_on(fn, element):
+    """``fn`` applied to a dataset element as TensorFlow does: a tuple's parts as arguments."""
+    return fn(*element) if isinstance(element, tuple) else fn(element)
+
+
 def _truth(predicate, element, who):
     """``predicate`` called as ``map`` calls its function, as one Python bool."""
-    flag = np.asarray(predicate(*element) if isinstance(element, tuple) else predicate(element))
+    flag = np.asarray(_call_on(predicate, element))
     if flag.size != 1:
         raise InvalidArgumentError(
             f"{who}: `predicate` must return one boolean per element. It returned an array "
@@ -652,7 +655,7 @@ def _truth(predicate, element, who):
 
 def _call_for_dataset(map_func, element, who):
     """Call ``map_func`` as ``map`` does and check it returned a Dataset."""
-    out = map_func(*element) if isinstance(element, tuple) else map_func(element)
+    out = _call_on(map_func, element)
     if not isinstance(out, Dataset):
         raise InvalidTypeError(
             f"{who}: `map_func` must return a Dataset, as TensorFlow requires. It returned "
@@ -661,9 +664,3 @@ def _call_for_dataset(map_func, element, who):
     return out
 
 
-def _cpu_count():
-    """TensorFlow's default cycle length: the CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1

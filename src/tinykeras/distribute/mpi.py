@@ -92,8 +92,9 @@ def _pin_blas_threads(comm):
     local = comm.Split_type(MPI.COMM_TYPE_SHARED)
     ranks_here = local.Get_size()
     local.Free()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return threadpool_limits(limits=max(1, (cores or 1) // ranks_here), user_api="blas")
+    from tinykeras.backend import usable_cores
+
+    return threadpool_limits(limits=max(1, usable_cores() // ranks_here), user_api="blas")
 
 
 def _share(m: int, rank: int, size: int) -> tuple[int, int]:

@@ -25,7 +25,6 @@ class OpLayer(Layer):
     and Python numbers, in the order the operator received them."""
 
     _fn = None  # the tinykeras op
-    _arity = 2
 
     def __init__(self, name=None, **kwargs):
         from tinykeras.utils.naming import unique_name
@@ -68,8 +67,8 @@ def _snake(name):
                    for i, c in enumerate(name))
 
 
-def _make(name, fn, arity=2):
-    cls = type(name, (OpLayer,), {"_fn": staticmethod(fn), "_arity": arity,
+def _make(name, fn):
+    cls = type(name, (OpLayer,), {"_fn": staticmethod(fn),
                                   "__doc__": f"Keras's ``{name}`` operation on symbolic tensors."})
     cls.__module__ = __name__
     return cls
@@ -80,8 +79,8 @@ Subtract = _make("Subtract", math_ops.subtract)
 Multiply = _make("Multiply", math_ops.multiply)
 TrueDivide = _make("TrueDivide", math_ops.divide)
 Power = _make("Power", math_ops.power)
-Negative = _make("Negative", math_ops.negative, 1)
-Absolute = _make("Absolute", math_ops.abs, 1)
+Negative = _make("Negative", math_ops.negative)
+Absolute = _make("Absolute", math_ops.abs)
 OP_CLASSES = {cls.__name__: cls for cls in (Add, Subtract, Multiply, TrueDivide, Power,
                                             Negative, Absolute)}
 
